@@ -1,0 +1,38 @@
+// `embedding-studio` command-line entry: one command table, each command in its own file under
+// ./commands. Exit codes: 0 ok, 1 the command found problems (or failed), 2 bad usage or input.
+import { cliCommands } from './commandTable';
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(usage());
+    return name ? 0 : 2;
+  }
+  if (name === '--version') {
+    process.stdout.write(`${require('../../package.json').version}\n`);
+    return 0;
+  }
+  const command = cliCommands.find((c) => c.name === name);
+  if (!command) {
+    process.stderr.write(`embedding-studio: unknown command '${name}'\n\n${usage()}`);
+    return 2;
+  }
+  return command.run(rest);
+}
+
+function usage(): string {
+  const rows = cliCommands.map((c) => `  ${c.name.padEnd(16)} ${c.summary}`).join('\n');
+  return `Usage: embedding-studio <command> [options]\n\nCommands:\n${rows}\n\nRun 'embedding-studio <command> --help' for a command's options.\n`;
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (error: unknown) => {
+      process.stderr.write(`embedding-studio: ${error instanceof Error ? error.message : String(error)}\n`);
+      process.exitCode = 2;
+    },
+  );
+}
