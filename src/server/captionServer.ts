@@ -1,0 +1,284 @@
+// The caption language server's LSP wiring: indexes every workspace folder on initialize,
+// publishes diagnostics for the whole dataset (captions, and images without one on the image's
+// URI), re-lints on edits (in-memory text, lightly debounced) and on watched-file events, and
+// answers code actions, completion and hover. All domain logic is behind `DatasetLinter`.
+import {
+  CodeActionKind,
+  TextDocumentSyncKind,
+  TextDocuments,
+  FileChangeType,
+  type Connection,
+  type Diagnostic,
+  type InitializeResult,
+} from 'vscode-languageserver/node';
+import { TextDocument } from 'vscode-languageserver-textdocument';
+import type { LintDiagnostic } from '../lint/types';
+import {
+  datasetStatisticsRequest,
+  relintDatasetRequest,
+  ruleDocRequest,
+  serverStatusNotification,
+  type CaptionServerInitializationOptions,
+  type DatasetStatistics,
+} from '../protocol/languageServerMessages';
+import { codeActionsFor, fixAllKind } from './codeActions';
+import type { DatasetLinter } from './datasetLinter';
+import { FileUris } from './fileUri';
+import { toLspDiagnostic } from './lspDiagnostics';
+import { readServerSettings } from './serverSettings';
+import { tagCompletions } from './tagCompletion';
+import { tagHover } from './tagHover';
+
+const defaultDebounceMs = 150;
+
+export function startCaptionServer(connection: Connection, linter: DatasetLinter): void {
+  const documents = new TextDocuments(TextDocument);
+  const uris = new FileUris();
+  let folders: string[] = [];
+  let debounceMs = defaultDebounceMs;
+  /** The diagnostics last computed, by file, and the JSON last published (to publish changes only). */
+  let current = new Map<string, LintDiagnostic[]>();
+  const published = new Map<string, string>();
+  let relintTimer: NodeJS.Timeout | undefined;
+  /** Open captions edited since the last lint: published even when unchanged, with their version. */
+  const editedSinceLint = new Set<string>();
+  let ready: Promise<void> = Promise.resolve();
+
+  function lintAndPublish(): { files: number; diagnostics: number } {
+    if (relintTimer) clearTimeout(relintTimer);
+    relintTimer = undefined;
+    current = linter.lintAll();
+    let diagnosticCount = 0;
+    const seen = new Set<string>();
+    for (const [file, list] of current) {
+      seen.add(file);
+      diagnosticCount += list.length;
+      publish(file, list);
+    }
+    for (const file of [...published.keys()]) if (!seen.has(file)) publish(file, []);
+    for (const file of editedSinceLint) if (!seen.has(file)) publish(file, []);
+    editedSinceLint.clear();
+    return { files: seen.size, diagnostics: diagnosticCount };
+  }
+
+  function publish(file: string, list: LintDiagnostic[]): void {
+    const diagnostics: Diagnostic[] = list.map(toLspDiagnostic);
+    const json = JSON.stringify(diagnostics);
+    const force = editedSinceLint.has(file);
+    if (!force && (published.get(file) ?? '[]') === json) return;
+    if (diagnostics.length === 0) published.delete(file);
+    else published.set(file, json);
+    const uri = uris.toUri(file);
+    const version = documents.get(uri)?.version;
+    void connection.sendDiagnostics({ uri, diagnostics, version });
+  }
+
+  function scheduleRelint(): void {
+    if (relintTimer) clearTimeout(relintTimer);
+    // With no debounce, still coalesce a burst of messages already queued on the connection.
+    relintTimer = debounceMs > 0 ? setTimeout(safeRelint, debounceMs) : setImmediate(safeRelint) as unknown as NodeJS.Timeout;
+  }
+
+  function safeRelint(): void {
+    relintTimer = undefined;
+    try {
+      lintAndPublish();
+    } catch (error) {
+      reportFailure('linting failed', error);
+    }
+  }
+
+  function reportFailure(what: string, error: unknown): void {
+    const message = `${what}: ${error instanceof Error ? error.message : String(error)}`;
+    connection.console.error(message);
+    void connection.sendNotification(serverStatusNotification, { state: 'failed', message });
+  }
+
+  async function reindex(): Promise<{ files: number; diagnostics: number; milliseconds: number }> {
+    const started = performance.now();
+    void connection.sendNotification(serverStatusNotification, { state: 'indexing', message: `Indexing ${folders.length} folder(s)` });
+    await linter.index(folders);
+    // Unsaved editor text wins over the disk's.
+    for (const document of documents.all()) {
+      const path = uris.toPath(document.uri);
+      if (path) linter.setOpenText(path, document.getText());
+    }
+    const counts = lintAndPublish();
+    const milliseconds = Math.round(performance.now() - started);
+    void connection.sendNotification(serverStatusNotification, {
+      state: 'ready',
+      message: `${counts.diagnostics} problem(s) in ${counts.files} file(s), linted in ${milliseconds} ms`,
+    });
+    return { ...counts, milliseconds };
+  }
+
+  connection.onInitialize((params): InitializeResult => {
+    const options = (params.initializationOptions ?? {}) as Partial<CaptionServerInitializationOptions>;
+    if (typeof options.debounceMs === 'number' && options.debounceMs >= 0) debounceMs = options.debounceMs;
+    linter.configure(readServerSettings(options.settings));
+    folders = (params.workspaceFolders ?? [])
+      .map((f) => uris.toPath(f.uri))
+      .filter((p): p is string => p !== undefined);
+    if (folders.length === 0 && params.rootUri) {
+      const root = uris.toPath(params.rootUri);
+      if (root) folders.push(root);
+    }
+    return {
+      capabilities: {
+        textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental },
+        codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix, fixAllKind] },
+        completionProvider: { triggerCharacters: [',', ' '] },
+        hoverProvider: true,
+        workspace: { workspaceFolders: { supported: true, changeNotifications: true } },
+      },
+      serverInfo: { name: 'Embedding Studio caption server' },
+    };
+  });
+
+  connection.onInitialized(() => {
+    ready = reindex().then(
+      () => undefined,
+      (error) => reportFailure('indexing the workspace failed', error),
+    );
+    connection.workspace.onDidChangeWorkspaceFolders((event) => {
+      const removed = new Set(event.removed.map((f) => uris.toPath(f.uri)));
+      folders = folders.filter((f) => !removed.has(f));
+      for (const added of event.added) {
+        const path = uris.toPath(added.uri);
+        if (path) folders.push(path);
+      }
+      ready = ready.then(() => reindex()).then(
+        () => undefined,
+        (error) => reportFailure('indexing the workspace failed', error),
+      );
+    });
+  });
+
+  // The client pushes the `embeddingStudio` section (languageclient `synchronize.configurationSection`).
+  connection.onDidChangeConfiguration(async (change) => {
+    const pushed = (change.settings as { embeddingStudio?: unknown } | undefined)?.embeddingStudio;
+    const raw = pushed ?? (await connection.workspace.getConfiguration('embeddingStudio').catch(() => undefined));
+    linter.configure(readServerSettings(raw));
+    await ready;
+    safeRelint();
+  });
+
+  documents.onDidOpen(async ({ document }) => {
+    const path = uris.toPath(document.uri);
+    if (!path) return;
+    await ready;
+    linter.setOpenText(path, document.getText());
+    editedSinceLint.add(path);
+    scheduleRelint();
+  });
+  documents.onDidChangeContent(async ({ document }) => {
+    const path = uris.toPath(document.uri);
+    if (!path) return;
+    await ready;
+    linter.setOpenText(path, document.getText());
+    editedSinceLint.add(path);
+    scheduleRelint();
+  });
+  documents.onDidClose(async ({ document }) => {
+    const path = uris.toPath(document.uri);
+    if (!path) return;
+    await ready;
+    linter.setOpenText(path, undefined);
+    scheduleRelint();
+  });
+
+  connection.onDidChangeWatchedFiles(async ({ changes }) => {
+    await ready;
+    for (const change of changes) {
+      const path = uris.toPath(change.uri);
+      if (!path) continue;
+      const kind = change.type === FileChangeType.Created ? 'created' : change.type === FileChangeType.Deleted ? 'deleted' : 'changed';
+      try {
+        await linter.fileChanged(path, kind);
+      } catch (error) {
+        reportFailure(`reading ${path} failed`, error);
+      }
+    }
+    scheduleRelint();
+  });
+
+  connection.onCodeAction(async (params) => {
+    await ready;
+    const path = uris.toPath(params.textDocument.uri);
+    if (!path) return [];
+    // An edit may still be waiting for its re-lint: lint now so fixes match the text.
+    if (relintTimer) safeRelint();
+    return codeActionsFor(
+      { file: path, range: params.range, contextDiagnostics: params.context.diagnostics, only: params.context.only },
+      current.get(path) ?? [],
+      (p) => uris.toUri(p),
+    );
+  });
+
+  connection.onCompletion(async (params) => {
+    await ready;
+    const document = documents.get(params.textDocument.uri);
+    const path = uris.toPath(params.textDocument.uri);
+    if (!document || !path || !linter.isCaption(path)) return [];
+    const usage = linter.tagUsage();
+    const captions = linter.summaries().reduce((n, s) => n + s.captions, 0);
+    const present = new Set(linter.tagsOf(document.getText()).map((t) => t.tag));
+    return tagCompletions(document, document.offsetAt(params.position), { usage, known: linter.knownTags(), present, datasetSize: captions });
+  });
+
+  connection.onHover(async (params) => {
+    await ready;
+    const document = documents.get(params.textDocument.uri);
+    const path = uris.toPath(params.textDocument.uri);
+    if (!document || !path || !linter.isCaption(path)) return null;
+    const offset = document.offsetAt(params.position);
+    const span = linter.tagsOf(document.getText()).find((t) => t.start <= offset && offset <= t.end);
+    if (!span) return null;
+    if (relintTimer) safeRelint();
+    const range = { start: document.positionAt(span.start), end: document.positionAt(span.end) };
+    const findings = (current.get(path) ?? [])
+      .filter((d) => document.offsetAt(d.range.start) < span.end && document.offsetAt(d.range.end) > span.start)
+      .map((diagnostic) => ({ diagnostic, summary: linter.ruleDoc(diagnostic.code)?.summary }));
+    const captions = linter.summaries().reduce((n, s) => n + s.captions, 0);
+    return tagHover(
+      { span, usage: linter.tagUsage().get(span.tag), datasetSize: captions, category: linter.categoryOf(span.tag), findings },
+      range,
+    );
+  });
+
+  connection.onRequest(ruleDocRequest, ({ id }) => linter.ruleDoc(id) ?? null);
+
+  connection.onRequest(relintDatasetRequest, async () => {
+    await ready;
+    const result = reindex();
+    ready = result.then(() => undefined, () => undefined);
+    return result;
+  });
+
+  connection.onRequest(datasetStatisticsRequest, async (): Promise<DatasetStatistics[]> => {
+    await ready;
+    if (relintTimer) safeRelint();
+    const usage = [...linter.tagUsage().values()];
+    return linter.summaries().map((summary) => {
+      const inFolder = (file: string) => file === summary.folder || file.startsWith(summary.folder.endsWith('/') ? summary.folder : `${summary.folder}/`) || file.startsWith(`${summary.folder}\\`);
+      const problems = new Map<string, number>();
+      for (const [file, list] of current) {
+        if (!inFolder(file)) continue;
+        for (const d of list) problems.set(d.code, (problems.get(d.code) ?? 0) + 1);
+      }
+      const topTags = usage
+        .map((u) => ({ tag: u.tag, count: u.files.filter(inFolder).length }))
+        .filter((t) => t.count > 0)
+        .sort((a, b) => b.count - a.count || a.tag.localeCompare(b.tag))
+        .slice(0, 30);
+      return {
+        ...summary,
+        problemsByRule: [...problems].map(([rule, count]) => ({ rule, count })).sort((a, b) => b.count - a.count || a.rule.localeCompare(b.rule)),
+        topTags,
+      };
+    });
+  });
+
+  documents.listen(connection);
+  connection.listen();
+}

@@ -1,0 +1,51 @@
+// What the language server needs from the dataset index and the lint engine, in one narrow
+// interface. `lintEngineAdapter.ts` implements it over `src/dataset` and `src/lint`; the LSP
+// wiring (`captionServer.ts`) only sees this, so it stays independent of the engine's internals.
+import type { LintDiagnostic, Severity } from '../lint/types';
+import type { CaptionServerSettings, RuleDoc } from '../protocol/languageServerMessages';
+
+export interface TagUsage {
+  tag: string;
+  /** Absolute paths of the captions that use the tag. */
+  files: string[];
+}
+
+export interface TagSpan {
+  tag: string;
+  /** UTF-16 offsets in the caption text. */
+  start: number;
+  end: number;
+}
+
+export interface DatasetSummary {
+  folder: string;
+  images: number;
+  captions: number;
+  imagesWithoutCaption: number;
+}
+
+export interface DatasetLinter {
+  /** Scan these folders from disk (replacing what was indexed). */
+  index(folders: string[]): Promise<void>;
+  /** A file was created, changed or deleted on disk. */
+  fileChanged(file: string, kind: 'created' | 'changed' | 'deleted'): Promise<void>;
+  /** The editor's text of a caption (unsaved edits), or undefined to go back to the disk's. */
+  setOpenText(file: string, text: string | undefined): void;
+  /** Whether this path is a caption the index knows (pairs with an image or is reported as orphan). */
+  isCaption(file: string): boolean;
+  configure(settings: CaptionServerSettings): void;
+  /** Every diagnostic of every indexed dataset, keyed by absolute file path. */
+  lintAll(): Map<string, LintDiagnostic[]>;
+  /** The tags of a caption text with their source ranges. */
+  tagsOf(text: string): TagSpan[];
+  /** Every tag in the datasets with the captions that use it. */
+  tagUsage(): Map<string, TagUsage>;
+  /** Tags the knowledge base knows (for completion), each with its category. */
+  knownTags(): Array<{ tag: string; category: string }>;
+  /** The knowledge base's category of a tag (`clothing`, `meta`, `people count`, …), if any. */
+  categoryOf(tag: string): string | undefined;
+  ruleDoc(id: string): RuleDoc | undefined;
+  ruleIds(): string[];
+  defaultSeverity(id: string): Severity | undefined;
+  summaries(): DatasetSummary[];
+}

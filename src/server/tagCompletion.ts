@@ -1,0 +1,55 @@
+// Completion of the tag being typed: the dataset's tags by how many captions use them, then the
+// knowledge base's tags. The item replaces what was typed since the last comma and inserts one
+// leading space after a comma, so the caption stays in the `tag, tag, tag` form.
+import { CompletionItemKind, type CompletionItem } from 'vscode-languageserver/node';
+import type { TextDocument } from 'vscode-languageserver-textdocument';
+import type { TagUsage } from './datasetLinter';
+
+export interface CompletionSources {
+  usage: Map<string, TagUsage>;
+  known: Array<{ tag: string; category: string }>;
+  /** Tags already in this caption (not offered again). */
+  present: Set<string>;
+  datasetSize: number;
+}
+
+export function tagCompletions(document: TextDocument, offset: number, sources: CompletionSources): CompletionItem[] {
+  const text = document.getText();
+  let segmentStart = offset;
+  while (segmentStart > 0 && text[segmentStart - 1] !== ',' && text[segmentStart - 1] !== '\n') segmentStart--;
+  const afterComma = segmentStart > 0 && text[segmentStart - 1] === ',';
+  const typed = text.slice(segmentStart, offset).trimStart();
+  const range = { start: document.positionAt(segmentStart), end: document.positionAt(offset) };
+  const prefix = afterComma ? ' ' : '';
+
+  const items: CompletionItem[] = [];
+  const offered = new Set<string>();
+  const byFrequency = [...sources.usage.values()].sort((a, b) => b.files.length - a.files.length || a.tag.localeCompare(b.tag));
+  const width = String(Math.max(1, sources.datasetSize)).length + 1;
+  for (const usage of byFrequency) {
+    if ((sources.present.has(usage.tag) && usage.tag !== typed) || offered.has(usage.tag)) continue;
+    offered.add(usage.tag);
+    items.push({
+      label: usage.tag,
+      kind: CompletionItemKind.Value,
+      detail: `${usage.files.length} of ${sources.datasetSize} captions`,
+      // Most used first: sort keys count down from a fixed-width large number.
+      sortText: `0${String(10 ** width - usage.files.length).padStart(width + 1, '0')}${usage.tag}`,
+      filterText: prefix + usage.tag,
+      textEdit: { range, newText: prefix + usage.tag },
+    });
+  }
+  for (const known of sources.known) {
+    if (offered.has(known.tag) || sources.present.has(known.tag)) continue;
+    offered.add(known.tag);
+    items.push({
+      label: known.tag,
+      kind: CompletionItemKind.Keyword,
+      detail: `knowledge base: ${known.category}`,
+      sortText: `1${known.tag}`,
+      filterText: prefix + known.tag,
+      textEdit: { range, newText: prefix + known.tag },
+    });
+  }
+  return items;
+}
