@@ -1,0 +1,143 @@
+// A1111 caption files: comma-separated tags, usually on one line. Parsing keeps the user's text
+// untouched and records where every tag sits (offsets and LSP positions, UTF-16 code units),
+// so diagnostics and fixes can point at exactly what the user wrote.
+import type { Position, Range } from '../lint/types';
+
+export interface CaptionTag {
+  /** Position of the tag among the file's non-empty tags. */
+  index: number;
+  /** The tag as written, without surrounding whitespace. */
+  raw: string;
+  /** Offsets of `raw` in the text (end exclusive). */
+  start: number;
+  end: number;
+  range: Range;
+  /** Comparison form: lowercase, underscores and whitespace runs as one space, `\(`→`(`. */
+  key: string;
+  /** Offsets (in the text) of `(` or `)` not escaped with a backslash. */
+  unescapedParens: number[];
+  /** True when the tag writes its words with underscores (`long_hair`). */
+  usesUnderscores: boolean;
+  /** True when the tag has at least two words separated by spaces (`long hair`). */
+  usesSpaces: boolean;
+}
+
+/** A stretch between two separators holding only whitespace (`a, , b`, a trailing comma). */
+export interface EmptySegment {
+  start: number;
+  end: number;
+}
+
+export interface ParsedCaption {
+  text: string;
+  tags: CaptionTag[];
+  emptySegments: EmptySegment[];
+  /** Offset of the first character of every line. */
+  lineStarts: number[];
+}
+
+// Kaomoji tags (`^_^`, `>_<`, `o_o`) use the underscore as a drawing, not as a word separator.
+const emoticonPattern = /^[^a-z0-9]*[a-z0-9]?_[a-z0-9]?[^a-z0-9]*$/i;
+const wordUnderscorePattern = /[\p{L}\p{N})]_[\p{L}\p{N}(]/u;
+
+export function isEmoticonTag(raw: string): boolean {
+  return raw.length <= 5 && emoticonPattern.test(raw);
+}
+
+/** The form tags are compared in: `Long_Hair` and `long  hair` are the same tag. */
+export function tagKey(raw: string): string {
+  let text = raw.trim().toLowerCase();
+  if (!isEmoticonTag(text)) text = text.replace(/_/g, ' ');
+  return text.replace(/\\([()])/g, '$1').replace(/\s+/g, ' ').trim();
+}
+
+export function computeLineStarts(text: string): number[] {
+  const starts = [0];
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 13 /* \r */) {
+      if (text.charCodeAt(i + 1) === 10) i++;
+      starts.push(i + 1);
+    } else if (c === 10 /* \n */) {
+      starts.push(i + 1);
+    }
+  }
+  return starts;
+}
+
+export function positionAt(lineStarts: number[], offset: number): Position {
+  let low = 0;
+  let high = lineStarts.length - 1;
+  while (low < high) {
+    const mid = (low + high + 1) >> 1;
+    if (lineStarts[mid] <= offset) low = mid;
+    else high = mid - 1;
+  }
+  return { line: low, character: offset - lineStarts[low] };
+}
+
+export function offsetAt(lineStarts: number[], text: string, position: Position): number {
+  if (position.line >= lineStarts.length) return text.length;
+  const lineStart = lineStarts[Math.max(0, position.line)];
+  return Math.min(text.length, lineStart + position.character);
+}
+
+export function rangeOf(caption: ParsedCaption, start: number, end: number): Range {
+  return { start: positionAt(caption.lineStarts, start), end: positionAt(caption.lineStarts, end) };
+}
+
+export function parseCaption(text: string): ParsedCaption {
+  const lineStarts = computeLineStarts(text);
+  const caption: ParsedCaption = { text, tags: [], emptySegments: [], lineStarts };
+  const hasComma = text.includes(',');
+  // Split on commas; inside a comma-separated stretch, line breaks separate tags too. A
+  // stretch between commas with nothing in it is an empty tag (`a, , b`, `a, b,`).
+  let segmentStart = 0;
+  for (let i = 0; i <= text.length; i++) {
+    if (i < text.length && text.charCodeAt(i) !== 44) continue;
+    const before = caption.tags.length;
+    let pieceStart = segmentStart;
+    for (let j = segmentStart; j <= i; j++) {
+      const c = j === i ? -1 : text.charCodeAt(j);
+      if (c !== -1 && c !== 10 && c !== 13) continue;
+      let start = pieceStart;
+      let end = j;
+      while (start < end && isBlank(text.charCodeAt(start))) start++;
+      while (end > start && isBlank(text.charCodeAt(end - 1))) end--;
+      if (start < end) caption.tags.push(makeTag(caption, caption.tags.length, start, end));
+      pieceStart = j + 1;
+    }
+    if (hasComma && caption.tags.length === before) caption.emptySegments.push({ start: segmentStart, end: i });
+    segmentStart = i + 1;
+  }
+  return caption;
+}
+
+function isBlank(c: number): boolean {
+  return c === 32 || c === 9 || c === 0xa0 || c === 0x3000 || c === 0xfeff;
+}
+
+function makeTag(caption: ParsedCaption, index: number, start: number, end: number): CaptionTag {
+  const raw = caption.text.slice(start, end);
+  const unescapedParens: number[] = [];
+  for (let j = 0; j < raw.length; j++) {
+    const ch = raw[j];
+    if (ch === '\\') {
+      j++; // the next character is escaped
+      continue;
+    }
+    if (ch === '(' || ch === ')') unescapedParens.push(start + j);
+  }
+  const emoticon = isEmoticonTag(raw);
+  return {
+    index,
+    raw,
+    start,
+    end,
+    range: rangeOf(caption, start, end),
+    key: tagKey(raw),
+    unescapedParens,
+    usesUnderscores: !emoticon && wordUnderscorePattern.test(raw),
+    usesSpaces: /\S\s+\S/.test(raw),
+  };
+}

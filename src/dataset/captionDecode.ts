@@ -1,0 +1,57 @@
+// Turning a caption file's bytes into text, refusing what is not a caption: binary files (NUL
+// bytes), text that is not UTF-8, and files far larger than any tag list.
+export const maxCaptionBytes = 256 * 1024;
+
+export type CaptionDecodeResult = { ok: true; text: string } | { ok: false; problem: string };
+
+export function decodeCaptionBytes(bytes: Uint8Array, displayName: string): CaptionDecodeResult {
+  if (bytes.length > maxCaptionBytes) {
+    return {
+      ok: false,
+      problem: `${displayName} is ${formatBytes(bytes.length)}; a caption is a short tag list (a few KB at most), so it was not read. Move other text files out of the dataset folder.`,
+    };
+  }
+  // A NUL byte never appears in UTF-8 text; UTF-16 files and binaries are full of them.
+  const nul = bytes.indexOf(0);
+  if (nul !== -1) {
+    const utf16 = (bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff);
+    return {
+      ok: false,
+      problem: utf16
+        ? `${displayName} is UTF-16 text; AUTOMATIC1111 reads captions as UTF-8. Re-save it as UTF-8.`
+        : `${displayName} looks binary (NUL byte at offset ${nul}); a caption must be UTF-8 text. Rename or move the file if it is not a caption.`,
+    };
+  }
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    const at = firstInvalidUtf8(bytes);
+    return {
+      ok: false,
+      problem: `${displayName} is not valid UTF-8 (invalid byte 0x${bytes[at].toString(16).padStart(2, '0')} at offset ${at}); re-save it as UTF-8 so AUTOMATIC1111 reads the same tags.`,
+    };
+  }
+  // Editors do not show the byte-order mark; strip it so positions match theirs.
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  return { ok: true, text };
+}
+
+function formatBytes(n: number): string {
+  if (n >= 1024 * 1024) return `${(n / (1024 * 1024)).toFixed(1)} MB`;
+  return `${Math.round(n / 1024)} KB`;
+}
+
+function firstInvalidUtf8(bytes: Uint8Array): number {
+  let i = 0;
+  while (i < bytes.length) {
+    const b = bytes[i];
+    const need = b < 0x80 ? 0 : b >= 0xc2 && b < 0xe0 ? 1 : b >= 0xe0 && b < 0xf0 ? 2 : b >= 0xf0 && b < 0xf5 ? 3 : -1;
+    if (need < 0) return i;
+    for (let k = 1; k <= need; k++) {
+      if (i + k >= bytes.length || (bytes[i + k] & 0xc0) !== 0x80) return i;
+    }
+    i += need + 1;
+  }
+  return Math.max(0, bytes.length - 1);
+}
