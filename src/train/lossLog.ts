@@ -1,0 +1,48 @@
+// textual_inversion_loss.csv as A1111 writes it (modules/textual_inversion/textual_inversion.py,
+// write_loss): header `step,epoch,epoch_step,loss,learn_rate`, epoch = (step−1) div epoch
+// length, epoch_step = (step−1) mod epoch length, loss with 7 decimals. Rows are appended; the
+// file is rewritten atomically (temporary file + rename) so a kill never leaves a torn row.
+import { existsSync, readFileSync } from 'node:fs';
+import { writeFileAtomicSync } from '../dataset/atomicWrite';
+
+export const lossLogHeader = 'step,epoch,epoch_step,loss,learn_rate';
+
+export interface LossLogRow {
+  step: number;
+  loss: number;
+  learnRate: number;
+}
+
+export function formatLossLogRow(row: LossLogRow, epochLength: number): string {
+  const epoch = Math.floor((row.step - 1) / epochLength);
+  const epochStep = (row.step - 1) % epochLength;
+  return `${row.step},${epoch},${epochStep},${row.loss.toFixed(7)},${row.learnRate}`;
+}
+
+export class LossLog {
+  private lines: string[];
+
+  constructor(
+    readonly path: string,
+    readonly epochLength: number,
+  ) {
+    this.lines = existsSync(path) ? readFileSync(path, 'utf8').split(/\r?\n/).filter((l) => l.length > 0) : [];
+    if (this.lines.length === 0) this.lines = [lossLogHeader];
+    else if (this.lines[0] !== lossLogHeader) throw new Error(`${path}: not a textual-inversion loss log (first line should be "${lossLogHeader}"); move it away or choose another run folder`);
+  }
+
+  /** Drops rows after `step` (resuming from an earlier save repeats those steps). */
+  truncateAfter(step: number): void {
+    this.lines = [this.lines[0], ...this.lines.slice(1).filter((l) => Number(l.split(',')[0]) <= step)];
+  }
+
+  append(rows: LossLogRow[]): void {
+    if (rows.length === 0) return;
+    for (const row of rows) this.lines.push(formatLossLogRow(row, this.epochLength));
+    writeFileAtomicSync(this.path, this.lines.join('\n') + '\n');
+  }
+
+  flush(): void {
+    writeFileAtomicSync(this.path, this.lines.join('\n') + '\n');
+  }
+}

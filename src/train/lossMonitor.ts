@@ -1,0 +1,136 @@
+// The tutorial's reading of the loss curve, turned into guidance events:
+//   settled in 0.08–0.13 → healthy; stuck in 0.17–0.25 for long → the images disagree (outfits,
+//   styles): check the dataset; above 0.3 for long, or NaN/Inf → diverged: roll back to the
+//   saved embedding with the lowest loss and continue with a lower rate; previews that stopped
+//   changing → lower the rate to the next one of the plan (0.005 → 0.0001 → 0.00001).
+// "For long" is judged on the mean of the last `window` step losses; each kind is reported when
+// the state changes, not on every step.
+import type { GuidanceKind } from '../protocol/trainerMessages';
+import { nextLowerLearningRate } from './learningRateSchedule';
+
+export const lossBands = {
+  healthy: [0.08, 0.13],
+  plateau: [0.17, 0.25],
+  diverged: 0.3,
+} as const;
+
+export interface GuidanceEvent {
+  type: 'guidance';
+  kind: GuidanceKind;
+  step: number;
+  message: string;
+  suggestedLearningRate?: number;
+  rollbackTo?: { path: string; step: number; loss: number };
+}
+
+export interface LossMonitorOptions {
+  /** Number of recent steps whose mean decides a band ("for a long time"). */
+  window: number;
+  /** Mean absolute pixel difference (0..1) below which consecutive previews count as alike. */
+  previewStableDifference: number;
+  /** How many consecutive alike previews make "previews stable". */
+  previewStableCount: number;
+}
+
+export const defaultLossMonitorOptions: LossMonitorOptions = { window: 200, previewStableDifference: 0.02, previewStableCount: 3 };
+
+interface SavedEmbedding {
+  path: string;
+  step: number;
+  loss: number;
+}
+
+type LossState = 'unknown' | 'healthy' | 'plateau' | 'diverged' | 'other';
+
+export class LossMonitor {
+  private readonly recent: number[] = [];
+  private sum = 0;
+  private state: LossState = 'unknown';
+  private readonly saved: SavedEmbedding[] = [];
+  private alikePreviews = 0;
+  private previewsReported = false;
+
+  constructor(readonly options: LossMonitorOptions = defaultLossMonitorOptions) {}
+
+  /** Mean of the recent window (all losses so far before the window is full). */
+  get average(): number {
+    return this.recent.length ? this.sum / this.recent.length : Number.NaN;
+  }
+
+  /** Records the loss of step `step`; returns guidance to show (usually none). */
+  observe(step: number, loss: number): GuidanceEvent[] {
+    if (!Number.isFinite(loss)) {
+      return this.enter('diverged', step, `the loss is ${loss} at step ${step}: training diverged ("the furnace exploded").`);
+    }
+    this.recent.push(loss);
+    this.sum += loss;
+    if (this.recent.length > this.options.window) this.sum -= this.recent.shift()!;
+    if (this.recent.length < this.options.window) return [];
+    const mean = this.average;
+    if (mean > lossBands.diverged) {
+      return this.enter('diverged', step, `the loss has stayed above ${lossBands.diverged} (mean ${mean.toFixed(3)} over the last ${this.options.window} steps): training diverged.`);
+    }
+    if (mean >= lossBands.plateau[0] && mean <= lossBands.plateau[1]) {
+      return this.enter(
+        'plateau',
+        step,
+        `the loss has stayed between ${lossBands.plateau[0]} and ${lossBands.plateau[1]} (mean ${mean.toFixed(3)} over ${this.options.window} steps): the training images probably disagree with each other — different outfits or very different drawing styles. Check the dataset (see its lint results).`,
+      );
+    }
+    if (mean >= lossBands.healthy[0] && mean <= lossBands.healthy[1]) {
+      return this.enter('healthy', step, `the loss has settled at ${mean.toFixed(3)}, inside the healthy ${lossBands.healthy[0]}–${lossBands.healthy[1]} band.`);
+    }
+    this.state = 'other';
+    return [];
+  }
+
+  /** Remembers a saved embedding and the loss it was saved at (rollback candidates). */
+  noteSaved(path: string, step: number, loss: number): void {
+    if (Number.isFinite(loss)) this.saved.push({ path, step, loss });
+  }
+
+  /** The saved embedding with the lowest loss (at or before `beforeStep`). */
+  rollbackTarget(beforeStep = Infinity): SavedEmbedding | undefined {
+    let best: SavedEmbedding | undefined;
+    for (const s of this.saved) if (s.step <= beforeStep && (!best || s.loss < best.loss)) best = s;
+    return best;
+  }
+
+  /** Records how much a preview differs from the previous one at the current learning rate. */
+  observePreview(step: number, differenceFromPrevious: number | null, learningRate: number): GuidanceEvent[] {
+    if (differenceFromPrevious === null) return [];
+    if (differenceFromPrevious < this.options.previewStableDifference) this.alikePreviews += 1;
+    else {
+      this.alikePreviews = 0;
+      this.previewsReported = false;
+    }
+    if (this.alikePreviews < this.options.previewStableCount - 1 || this.previewsReported) return [];
+    this.previewsReported = true;
+    const next = nextLowerLearningRate(learningRate);
+    const message =
+      next === null
+        ? `the last ${this.options.previewStableCount} previews look alike and the rate ${learningRate} is already at the tutorial's floor: training has converged; stop here.`
+        : `the last ${this.options.previewStableCount} previews look alike: stop, lower the learning rate to ${next} and continue until the previews are clear again.`;
+    return [{ type: 'guidance', kind: 'previews-stable', step, message, ...(next === null ? {} : { suggestedLearningRate: next }) }];
+  }
+
+  /** Forget the window (after a rollback or a learning-rate change). */
+  reset(): void {
+    this.recent.length = 0;
+    this.sum = 0;
+    this.state = 'unknown';
+    this.alikePreviews = 0;
+    this.previewsReported = false;
+  }
+
+  private enter(state: Exclude<LossState, 'unknown' | 'other'>, step: number, message: string): GuidanceEvent[] {
+    if (this.state === state) return [];
+    this.state = state;
+    if (state !== 'diverged') return [{ type: 'guidance', kind: state, step, message }];
+    const target = this.rollbackTarget(step);
+    const advice = target
+      ? ` Roll back to ${target.path} (step ${target.step}, loss ${target.loss.toFixed(4)}) and continue with a lower learning rate.`
+      : ' No embedding was saved yet to roll back to: restart with a lower learning rate.';
+    return [{ type: 'guidance', kind: 'diverged', step, message: message + advice, ...(target ? { rollbackTo: { ...target } } : {}) }];
+  }
+}
