@@ -1,0 +1,353 @@
+// The training loop: A1111's textual-inversion loop (modules/textual_inversion/
+// textual_inversion.py, train_embedding) over our parts. Per optimiser step: for each of the
+// gradient-accumulation batches, take the next images of the shuffled epoch, build each
+// prompt (a random template line, tag dropout and shuffle, `[name]`/`[filewords]`), draw a
+// timestep in [0, 1000) and Gaussian noise, run the loss+gradient step and add gradient/N;
+// then clip, AdamW at the schedule's rate, log, save and preview on their steps.
+// Every random draw comes from one seeded generator in a fixed order, and its state is saved
+// with the run state: stop at N and resume gives the run that never stopped.
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { TrainerEvent, TrainerCommand } from '../protocol/trainerMessages';
+import type { RunConfig } from './config';
+import { augmentCaptionTags, shuffleInPlace } from './captionTags';
+import { clipGradientInPlace } from './gradientClipping';
+import { learningRateAt, parseLearningRateSchedule, type LearningRateSchedule } from './learningRateSchedule';
+import type { LatentCache } from './latentCache';
+import { LossLog } from './lossLog';
+import { LossMonitor, defaultLossMonitorOptions, type LossMonitorOptions } from './lossMonitor';
+import { adamWStep, type AdamWState } from './optimizer';
+import { choosePromptLine, fillPromptTemplate, type PromptTemplate } from './promptTemplates';
+import type { UniformSource } from './randomSource';
+import { readRunState, runStateFileName, writeRunState } from './runState';
+import { encodeTrainingPrompt, type PromptTokenizer } from './trainingPrompt';
+import type { TextualInversionStep, TrainingBatch } from './trainingStep';
+import { readEmbeddingFile, writeEmbeddingPt, writeEmbeddingSafetensors, type Embedding } from './embeddingFile';
+
+/** The seeded generator the loop draws from; its state goes into the run state. */
+export interface TrainingRandom extends UniformSource {
+  normal(): number;
+  saveState(): unknown;
+  restoreState(state: unknown): void;
+}
+
+export interface PreviewRenderer {
+  /** Renders the previews of `step` with these vectors; returns the preview events it produced. */
+  render(step: number, vectors: Float32Array, learningRate: number): Promise<Extract<TrainerEvent, { type: 'preview' }>[]>;
+}
+
+export interface TrainingLoopOptions {
+  config: RunConfig;
+  runDir: string;
+  step: TextualInversionStep;
+  tokenizer: PromptTokenizer;
+  template: PromptTemplate;
+  latents: LatentCache;
+  captions: string[];
+  random: TrainingRandom;
+  /** Starting embedding (ignored when a run state is resumed). */
+  embedding: Embedding;
+  optimizer: AdamWState;
+  startStep: number;
+  emit: (event: TrainerEvent) => void;
+  preview?: PreviewRenderer;
+  monitor?: LossMonitorOptions;
+  /** Called between steps: commands that arrived (pause, stop, …). */
+  nextCommand?: () => TrainerCommand | undefined;
+  /** Resolves when a command arrives while paused. */
+  waitForCommand?: () => Promise<TrainerCommand>;
+}
+
+export interface LoopResult {
+  reason: 'completed' | 'stopped' | 'diverged' | 'schedule-ended';
+  step: number;
+  embeddingPath: string | null;
+  bestLoss: number | null;
+}
+
+/** The data order state that must survive a resume along with the generator. */
+interface DataOrder {
+  permutation: number[];
+  /** Batches taken from `permutation` so far. */
+  taken: number;
+}
+
+export class TrainingLoop {
+  private readonly config: RunConfig;
+  private vectors: Float32Array;
+  private optimizer: AdamWState;
+  private stepsDone: number;
+  private schedule: LearningRateSchedule;
+  private clipSchedule: LearningRateSchedule | null;
+  private order: DataOrder = { permutation: [], taken: 0 };
+  private readonly monitor: LossMonitor;
+  private readonly lossLog: LossLog;
+  private pendingRows: { step: number; loss: number; learnRate: number }[] = [];
+  private bestLoss: number | null = null;
+  private lastSavedPath: string | null = null;
+  private readonly embeddingsDir: string;
+  private readonly batchesPerEpoch: number;
+  private readonly stepsPerEpoch: number;
+
+  constructor(private readonly o: TrainingLoopOptions) {
+    this.config = o.config;
+    this.vectors = Float32Array.from(o.embedding.vectors);
+    this.optimizer = o.optimizer;
+    this.stepsDone = o.startStep;
+    const n = o.latents.size;
+    if (n < this.config.batchSize) throw new Error(`the dataset has ${n} image(s), fewer than the batch size ${this.config.batchSize}; lower --batch-size`);
+    this.batchesPerEpoch = Math.floor(n / this.config.batchSize);
+    this.stepsPerEpoch = Math.max(1, Math.floor(this.batchesPerEpoch / this.config.gradientAccumulation));
+    this.schedule = parseLearningRateSchedule(this.config.learnRate, this.config.maxSteps, this.stepsDone);
+    this.clipSchedule = this.config.clipGradMode === 'disabled' ? null : parseLearningRateSchedule(this.config.clipGradValue, this.config.maxSteps, this.stepsDone, 'gradient clipping value');
+    this.monitor = new LossMonitor(o.monitor ?? defaultLossMonitorOptions);
+    this.embeddingsDir = join(o.runDir, 'embeddings');
+    mkdirSync(this.embeddingsDir, { recursive: true });
+    mkdirSync(join(o.runDir, 'images'), { recursive: true });
+    this.lossLog = new LossLog(join(o.runDir, 'textual_inversion_loss.csv'), this.stepsPerEpoch);
+    this.lossLog.truncateAfter(this.stepsDone);
+  }
+
+  get currentVectors(): Float32Array {
+    return this.vectors;
+  }
+
+  get step(): number {
+    return this.stepsDone;
+  }
+
+  /** Restores embedding, optimiser, step, generator and data order from a run state file. */
+  restore(path: string): void {
+    const state = readRunState(path);
+    if (state.count * state.width !== this.vectors.length) {
+      throw new Error(`${path}: the saved embedding is ${state.count}×${state.width} but this run has ${this.o.embedding.count}×${this.o.embedding.width}; resume with the same --vectors and model`);
+    }
+    this.vectors = state.vectors;
+    this.optimizer = state.optimizer;
+    this.stepsDone = state.step;
+    const saved = state.random as { generator: unknown; order: DataOrder };
+    this.o.random.restoreState(saved.generator);
+    this.order = { permutation: [...saved.order.permutation], taken: saved.order.taken };
+    this.config.learnRate = state.learnRate;
+    this.schedule = parseLearningRateSchedule(state.learnRate, this.config.maxSteps, this.stepsDone);
+    if (this.clipSchedule) this.clipSchedule = parseLearningRateSchedule(this.config.clipGradValue, this.config.maxSteps, this.stepsDone, 'gradient clipping value');
+    this.lossLog.truncateAfter(this.stepsDone);
+    this.lossLog.flush();
+  }
+
+  private nextImages(): number[] {
+    if (this.order.taken >= this.batchesPerEpoch || this.order.permutation.length === 0) {
+      const permutation = Array.from({ length: this.o.latents.size }, (_, i) => i);
+      this.order = { permutation: shuffleInPlace(permutation, this.o.random), taken: 0 };
+    }
+    const start = this.order.taken * this.config.batchSize;
+    this.order.taken += 1;
+    return this.order.permutation.slice(start, start + this.config.batchSize);
+  }
+
+  /** Draws the next batch (prompts, timesteps, noise) in the generator's fixed order. */
+  nextBatch(): TrainingBatch & { prompts: string[] } {
+    const images = this.nextImages();
+    const { latentHeight: h, latentWidth: w } = this.o.step;
+    const size = 4 * h * w;
+    const latents = new Float32Array(images.length * size);
+    const noise = new Float32Array(images.length * size);
+    const batch: TrainingBatch & { prompts: string[] } = { inputIds: [], slots: [], weights: [], latents, noise, timesteps: [], prompts: [] };
+    const normal = () => this.o.random.normal();
+    images.forEach((image, row) => {
+      const line = choosePromptLine(this.o.template, this.o.random);
+      const filewords = augmentCaptionTags(this.o.captions[image], this.config, this.o.random);
+      const prompt = fillPromptTemplate(line, this.config.name, filewords);
+      const encoded = encodeTrainingPrompt(this.o.tokenizer, prompt, this.config.name, this.o.embedding.count, this.config.emphasis);
+      batch.prompts.push(prompt);
+      batch.inputIds.push(encoded.ids);
+      batch.slots.push(encoded.slots);
+      batch.weights.push(encoded.weights);
+      const latent = this.o.latents.latent(image, normal);
+      if (latent.length !== size) throw new Error(`latent of image ${image} has ${latent.length} values, the step expects ${size} (4×${h}×${w})`);
+      latents.set(latent, row * size);
+      batch.timesteps.push(Math.min(999, Math.floor(this.o.random.uniform() * 1000)));
+      for (let i = 0; i < size; i++) noise[row * size + i] = this.o.random.normal();
+    });
+    return batch;
+  }
+
+  async run(): Promise<LoopResult> {
+    const { emit } = this.o;
+    const startedAt = Date.now();
+    const startStep = this.stepsDone;
+    let peakRss = 0;
+    let reason: LoopResult['reason'] = 'completed';
+    outer: while (this.stepsDone < this.config.maxSteps) {
+      for (let command = this.o.nextCommand?.(); command; command = this.o.nextCommand?.()) {
+        const verdict = await this.handle(command);
+        if (verdict === 'stop') {
+          reason = 'stopped';
+          break outer;
+        }
+      }
+      const learningRate = learningRateAt(this.schedule, this.stepsDone);
+      if (learningRate === null) {
+        reason = 'schedule-ended';
+        break;
+      }
+      const gradient = new Float32Array(this.vectors.length);
+      let loss = 0;
+      const accumulation = this.config.gradientAccumulation;
+      for (let a = 0; a < accumulation; a++) {
+        const batch = this.nextBatch();
+        const result = await this.o.step.run(batch, this.vectors);
+        loss += result.loss / accumulation;
+        for (let i = 0; i < gradient.length; i++) gradient[i] += result.gradient[i] / accumulation;
+      }
+      if (this.clipSchedule) clipGradientInPlace(gradient, this.config.clipGradMode, learningRateAt(this.clipSchedule, this.stepsDone) ?? this.clipSchedule.entries[this.clipSchedule.entries.length - 1].rate);
+      const finite = Number.isFinite(loss) && gradient.every(Number.isFinite);
+      if (finite) adamWStep(this.vectors, gradient, this.optimizer, learningRate);
+      this.stepsDone += 1;
+      const step = this.stepsDone;
+      const guidance = this.monitor.observe(step, loss);
+      if (Number.isFinite(loss) && (this.bestLoss === null || this.monitor.average < this.bestLoss) && step - startStep >= Math.min(10, this.config.maxSteps)) this.bestLoss = this.monitor.average;
+      this.pendingRows.push({ step, loss, learnRate: learningRate });
+      if (this.config.writeCsvEvery > 0 && step % this.config.writeCsvEvery === 0) this.flushLossRows();
+      const rss = process.memoryUsage().rss;
+      peakRss = Math.max(peakRss, rss);
+      const elapsed = (Date.now() - startedAt) / 1000;
+      const stepsPerSecond = elapsed > 0 ? (step - startStep) / elapsed : 0;
+      emit({
+        type: 'progress',
+        step,
+        epoch: Math.floor((step - 1) / this.stepsPerEpoch),
+        epochStep: (step - 1) % this.stepsPerEpoch,
+        loss: Number.isFinite(loss) ? loss : -1,
+        lossAverage: Number.isFinite(this.monitor.average) ? this.monitor.average : -1,
+        learningRate,
+        stepsPerSecond,
+        etaSeconds: stepsPerSecond > 0 ? (this.config.maxSteps - step) / stepsPerSecond : null,
+        memory: { rssBytes: rss, peakRssBytes: peakRss },
+      });
+      for (const event of guidance) emit(event);
+      if (!finite) {
+        if (this.config.autoRollback && guidance[0]?.rollbackTo) {
+          await this.rollback(guidance[0].rollbackTo.path);
+          continue;
+        }
+        reason = 'diverged';
+        break;
+      }
+      if (this.config.saveEvery > 0 && step % this.config.saveEvery === 0 && step < this.config.maxSteps) this.save(step, false);
+      if (this.o.preview && this.config.previewEvery > 0 && step % this.config.previewEvery === 0) {
+        emit({ type: 'phase', phase: 'rendering-preview', detail: `step ${step}` });
+        for (const event of await this.o.preview.render(step, this.vectors, learningRate)) {
+          emit(event);
+          for (const g of this.monitor.observePreview(step, event.differenceFromPrevious, learningRate)) emit(g);
+        }
+        emit({ type: 'phase', phase: 'training', detail: `step ${step}` });
+      }
+    }
+    const finalPath = reason === 'diverged' ? null : this.save(this.stepsDone, true);
+    return { reason, step: this.stepsDone, embeddingPath: finalPath ?? this.lastSavedPath, bestLoss: this.bestLoss };
+  }
+
+  private flushLossRows(): void {
+    this.lossLog.append(this.pendingRows);
+    this.pendingRows = [];
+  }
+
+  private embedding(step: number): Embedding {
+    return { ...this.o.embedding, name: this.config.name, vectors: this.vectors, step };
+  }
+
+  /** Writes NAME-STEP (or the final NAME) embedding and the run state; returns the embedding path. */
+  save(step: number, final: boolean): string {
+    const base = final ? this.config.name : `${this.config.name}-${step}`;
+    const path = join(this.embeddingsDir, `${base}.safetensors`);
+    const embedding = this.embedding(step);
+    if (this.config.initEmbedding && pathsEqual(path, this.config.initEmbedding)) {
+      throw new Error(`${path} is the embedding this run started from; it is never overwritten — choose another --name or --out`);
+    }
+    writeEmbeddingSafetensors(path, embedding);
+    if (this.config.writePt) writeEmbeddingPt(join(this.embeddingsDir, `${base}.pt`), embedding);
+    this.flushLossRows();
+    const loss = Number.isFinite(this.monitor.average) ? this.monitor.average : null;
+    writeRunState(join(this.o.runDir, runStateFileName), {
+      step,
+      name: this.config.name,
+      vectors: this.vectors,
+      count: this.o.embedding.count,
+      width: this.o.embedding.width,
+      optimizer: this.optimizer,
+      random: { generator: this.o.random.saveState(), order: this.order },
+      learnRate: this.config.learnRate,
+      loss,
+    });
+    if (loss !== null) this.monitor.noteSaved(path, step, loss);
+    this.lastSavedPath = path;
+    this.o.emit({ type: 'saved', step, path, loss, kind: 'embedding' });
+    this.o.emit({ type: 'saved', step, path: join(this.o.runDir, runStateFileName), loss, kind: 'state' });
+    return path;
+  }
+
+  private async rollback(path: string, schedule?: string): Promise<void> {
+    const embedding = readEmbeddingFile(path);
+    if (embedding.vectors.length !== this.vectors.length) throw new Error(`${path}: ${embedding.count}×${embedding.width} does not match this run's ${this.o.embedding.count}×${this.o.embedding.width}`);
+    this.vectors = Float32Array.from(embedding.vectors);
+    this.optimizer = { step: 0, firstMoment: new Float64Array(this.vectors.length), secondMoment: new Float64Array(this.vectors.length) };
+    if (schedule) this.setSchedule(schedule);
+    this.monitor.reset();
+    this.o.emit({ type: 'log', level: 'info', message: `rolled back to ${path} (step ${embedding.step ?? '?'}); continuing from step ${this.stepsDone} with fresh optimiser moments` });
+  }
+
+  private setSchedule(text: string): void {
+    const parsed = parseLearningRateSchedule(text, this.config.maxSteps, this.stepsDone);
+    this.schedule = parsed;
+    this.config.learnRate = text;
+    for (const w of parsed.warnings) this.o.emit({ type: 'log', level: 'warning', message: w });
+    this.o.emit({ type: 'learningRateChanged', step: this.stepsDone, schedule: text, learningRate: learningRateAt(parsed, this.stepsDone) ?? 0 });
+  }
+
+  /** Applies one command; 'stop' ends the loop. Pausing waits here for the next command. */
+  private async handle(command: TrainerCommand): Promise<'stop' | 'go'> {
+    switch (command.type) {
+      case 'stop':
+        return 'stop';
+      case 'saveNow':
+        this.save(this.stepsDone, false);
+        return 'go';
+      case 'setLearningRate':
+        try {
+          this.setSchedule(command.schedule);
+        } catch (error) {
+          this.o.emit({ type: 'log', level: 'warning', message: `learning rate not changed: ${(error as Error).message}` });
+        }
+        return 'go';
+      case 'rollback':
+        try {
+          await this.rollback(command.embeddingPath, command.schedule);
+        } catch (error) {
+          this.o.emit({ type: 'log', level: 'warning', message: `rollback failed: ${(error as Error).message}` });
+        }
+        return 'go';
+      case 'resume':
+        return 'go';
+      case 'pause': {
+        this.o.emit({ type: 'paused', step: this.stepsDone });
+        if (!this.o.waitForCommand) return 'go';
+        for (;;) {
+          const next = await this.o.waitForCommand();
+          if (next.type === 'resume') {
+            this.o.emit({ type: 'resumed', step: this.stepsDone });
+            return 'go';
+          }
+          if (next.type === 'pause') continue;
+          const verdict = await this.handle(next);
+          if (verdict === 'stop') return 'stop';
+        }
+      }
+    }
+  }
+}
+
+function pathsEqual(a: string, b: string): boolean {
+  const { resolve } = require('node:path') as typeof import('node:path');
+  return resolve(a) === resolve(b);
+}
