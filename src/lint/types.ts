@@ -27,6 +27,22 @@ export interface LintFix {
   edits: TextEdit[];
   /** True when the fix is safe to apply unattended (editor `source.fixAll`). */
   isPreferred?: boolean;
+  /** What the fix covers: this problem, every such problem in the file, or in the whole dataset. */
+  scope?: 'problem' | 'file' | 'dataset';
+  /**
+   * Dataset-wide fixes are computed on demand (they touch many files and must use their current
+   * text): `edits` is empty until the engine's `resolveFix` fills it from this descriptor.
+   */
+  deferred?: DeferredFix;
+}
+
+/** Plain-data description of a dataset-wide fix, resolved by the lint engine when applied. */
+export interface DeferredFix {
+  rule: string;
+  action: string;
+  /** Tag key the fix concerns, when it concerns one. */
+  tag?: string;
+  replacement?: string;
 }
 
 export interface LintDiagnostic {

@@ -1,0 +1,49 @@
+// Everything the rules consult besides the dataset: the user's configuration merged with the
+// knowledge base and the workspace files found in the dataset root.
+import type { DatasetIndex } from '../dataset/datasetIndex';
+import { tagKey } from '../dataset/caption';
+import { builtInVagueTagIndex } from './knowledge';
+import type { LintConfig, RuleLevel } from './config';
+import { parseTagAdvice, type TagAdvice } from './tagAdvice';
+import { parseTrainingSettings, type TrainingLintSettings } from './trainingSettings';
+
+export interface VagueTagAdvice {
+  tag: string;
+  alternatives: string[];
+  source: 'knowledge base' | 'setting' | 'workspace';
+}
+
+export interface ResolvedLintSettings {
+  levels: Record<string, RuleLevel>;
+  /** Tag key → advice, from the knowledge base, the setting, then the workspace file (last wins). */
+  vagueTags: Map<string, VagueTagAdvice>;
+  ignoreTags: Set<string>;
+  advice: TagAdvice;
+  adviceFile: string;
+  training: TrainingLintSettings;
+  trainingFile: string;
+  countTokens?: (text: string) => number;
+}
+
+export function resolveLintSettings(index: DatasetIndex, config: LintConfig): ResolvedLintSettings {
+  const adviceFile = index.settingsFile('tag-advice.json');
+  const trainingFile = index.settingsFile('training.json');
+  const advice = parseTagAdvice(adviceFile.text, index.displayName(adviceFile.path));
+  const training = parseTrainingSettings(trainingFile.text, index.displayName(trainingFile.path));
+  const vagueTags = new Map<string, VagueTagAdvice>();
+  for (const [form, entry] of builtInVagueTagIndex) vagueTags.set(form, { tag: entry.tag, alternatives: entry.alternatives, source: 'knowledge base' });
+  for (const [tag, alternatives] of Object.entries(config.extraVagueTags ?? {})) {
+    vagueTags.set(tagKey(tag), { tag, alternatives, source: 'setting' });
+  }
+  for (const [key, alternatives] of advice.vagueTags) vagueTags.set(key, { tag: key, alternatives, source: 'workspace' });
+  return {
+    levels: { ...(config.rules ?? {}) },
+    vagueTags,
+    ignoreTags: advice.ignoreTags,
+    advice,
+    adviceFile: adviceFile.path,
+    training,
+    trainingFile: trainingFile.path,
+    countTokens: config.countTokens,
+  };
+}

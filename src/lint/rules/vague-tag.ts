@@ -1,0 +1,91 @@
+import type { LintRule } from '../rule';
+import type { LintFix, TextEdit } from '../types';
+import { traitCategoryOf, isPeopleCountTag, metaTags } from '../knowledge';
+import { codeOf, removeTagsEdits, spellLike } from '../tagEdits';
+import { prefersUnderscores } from '../captionStyle';
+import { tagKey, type ParsedCaption } from '../../dataset/caption';
+
+const maxAlternatives = 8;
+const maxDatasetFixes = 3;
+
+/** Edits turning every `tag` of the caption into `replacement` (or dropping it if already there). */
+function replaceInCaption(file: string, caption: ParsedCaption, key: string, replacement: string): TextEdit[] {
+  const replacementKey = tagKey(replacement);
+  const occurrences = caption.tags.filter((t) => t.key === key);
+  if (occurrences.length === 0) return [];
+  const alreadyThere = caption.tags.some((t) => t.key === replacementKey);
+  const [first, ...rest] = occurrences;
+  const removals = alreadyThere ? occurrences : rest;
+  const edits = removeTagsEdits(file, caption, removals.map((t) => t.index));
+  if (!alreadyThere) edits.push({ file, range: first.range, newText: spellLike(replacement, prefersUnderscores(caption)) });
+  return edits;
+}
+
+export const vagueTagRule: LintRule = {
+  id: 'vague-tag',
+  defaultSeverity: 'warning',
+  summary: 'An over-general tag that binds different looks to one word.',
+  doc:
+    'Reports over-general tags such as `leaf`, `flower`, `hat` or `sword`. Training binds whatever the images show to the words of the caption: train `leaf` on serrated maple leaves and every leaf the model draws becomes serrated. Naming the specific thing (`maple leaf`, `ginkgo leaf`, `mint leaf`) keeps each look on its own tag. The list comes from our knowledge base, the `embeddingStudio.lint.extraVagueTags` setting and `vagueTags` in `.embedding-studio/tag-advice.json` (where `ignoreTags` silences a tag). The rule also learns from the dataset: when other captions use specific tags ending with this one (`maple leaf` elsewhere, plain `leaf` here), it says so at information level. Fixes: replace the tag with one of the alternatives (the dataset’s own first), or replace it in every caption of the dataset.',
+  targets: ['caption'],
+  check(target, context) {
+    if (target.kind !== 'caption' || !target.caption) return;
+    const caption = target.caption;
+    const { vagueTags, ignoreTags } = context.settings;
+    const keysHere = new Set(caption.tags.map((t) => t.key));
+    const underscores = prefersUnderscores(caption);
+    const reported = new Set<string>();
+    for (const tag of caption.tags) {
+      if (ignoreTags.has(tag.key) || reported.has(tag.key)) continue;
+      const advice = vagueTags.get(tag.key);
+      const datasetDriven = !advice && !traitCategoryOf(tag.key) && !isPeopleCountTag(tag.key) && !metaTags.has(tag.key);
+      if (!advice && !datasetDriven) continue;
+      const specifics = context.dataset.specificsOf(tag.key);
+      const specificsHere = specifics.filter((s) => keysHere.has(s));
+      if (!advice && (specifics.length === 0 || specificsHere.length > 0)) continue;
+      reported.add(tag.key);
+      const alternatives: string[] = [];
+      for (const s of specifics) if (!alternatives.includes(s)) alternatives.push(s);
+      for (const a of advice?.alternatives ?? []) if (!alternatives.includes(tagKey(a))) alternatives.push(a);
+      const shown = alternatives.slice(0, maxAlternatives);
+      const fromDataset = specifics.filter((s) => !specificsHere.includes(s));
+      let message = `${codeOf(tag.raw)} is over-general: training it on one kind of ${advice?.tag ?? tag.key} makes every one the model draws look like yours.`;
+      if (specificsHere.length > 0) message += ` This caption already names ${specificsHere.map(codeOf).join(', ')}.`;
+      if (fromDataset.length > 0) message += ` Other captions of this dataset use ${fromDataset.slice(0, 4).map(codeOf).join(', ')}.`;
+      if (shown.length > 0 && fromDataset.length === 0) message += ` Name the kind instead, e.g. ${shown.slice(0, 4).map(codeOf).join(', ')}.`;
+      if (shown.length === 0) message += ' Name the specific kind instead.';
+      const fixes: LintFix[] = shown.map((alternative) => {
+        const already = keysHere.has(tagKey(alternative));
+        return {
+          title: already ? `Remove ${codeOf(tag.raw)} (this caption already has ${codeOf(alternative)})` : `Replace ${codeOf(tag.raw)} with ${codeOf(spellLike(alternative, underscores))}`,
+          edits: replaceInCaption(target.file, caption, tag.key, alternative),
+          scope: 'problem' as const,
+        };
+      });
+      for (const alternative of shown.slice(0, maxDatasetFixes)) {
+        fixes.push({
+          title: `Replace ${codeOf(tag.key)} with ${codeOf(alternative)} in every caption of the dataset`,
+          edits: [],
+          scope: 'dataset',
+          deferred: { rule: 'vague-tag', action: 'replace-all', tag: tag.key, replacement: alternative },
+        });
+      }
+      context.report({
+        range: tag.range,
+        message,
+        severity: advice ? undefined : 'information',
+        data: { tag: tag.key, alternatives: shown },
+        fixes,
+      });
+    }
+  },
+  resolveDeferred(fix, context) {
+    const edits: TextEdit[] = [];
+    if (!fix.tag || !fix.replacement) return edits;
+    for (const path of context.index.filesWithTag(fix.tag)) {
+      const entry = context.index.getCaption(path);
+      if (entry?.caption) edits.push(...replaceInCaption(path, entry.caption, fix.tag, fix.replacement));
+    }
+    return edits;
+  },
+};
