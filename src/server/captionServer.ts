@@ -21,7 +21,7 @@ import {
   type CaptionServerInitializationOptions,
   type DatasetStatistics,
 } from '../protocol/languageServerMessages';
-import { codeActionsFor, fixAllKind } from './codeActions';
+import { codeActionsFor, fixAllKind, mergeEdits, type DeferredActionData } from './codeActions';
 import type { DatasetLinter } from './datasetLinter';
 import { FileUris } from './fileUri';
 import { toLspDiagnostic } from './lspDiagnostics';
@@ -37,7 +37,7 @@ export function startCaptionServer(connection: Connection, linter: DatasetLinter
   let folders: string[] = [];
   let debounceMs = defaultDebounceMs;
   /** The diagnostics last computed, by file, and the JSON last published (to publish changes only). */
-  let current = new Map<string, LintDiagnostic[]>();
+  let current: ReadonlyMap<string, LintDiagnostic[]> = new Map();
   const published = new Map<string, string>();
   let relintTimer: NodeJS.Timeout | undefined;
   /** Open captions edited since the last lint: published even when unchanged, with their version. */
@@ -47,18 +47,15 @@ export function startCaptionServer(connection: Connection, linter: DatasetLinter
   function lintAndPublish(): { files: number; diagnostics: number } {
     if (relintTimer) clearTimeout(relintTimer);
     relintTimer = undefined;
-    current = linter.lintAll();
-    let diagnosticCount = 0;
-    const seen = new Set<string>();
-    for (const [file, list] of current) {
-      seen.add(file);
-      diagnosticCount += list.length;
-      publish(file, list);
-    }
-    for (const file of [...published.keys()]) if (!seen.has(file)) publish(file, []);
-    for (const file of editedSinceLint) if (!seen.has(file)) publish(file, []);
+    const result = linter.lint();
+    current = result.all;
+    const toPublish = new Set<string>(result.changed === 'all' ? [...current.keys(), ...published.keys()] : result.changed);
+    for (const file of editedSinceLint) toPublish.add(file);
+    for (const file of toPublish) publish(file, current.get(file) ?? []);
     editedSinceLint.clear();
-    return { files: seen.size, diagnostics: diagnosticCount };
+    let diagnosticCount = 0;
+    for (const list of current.values()) diagnosticCount += list.length;
+    return { files: current.size, diagnostics: diagnosticCount };
   }
 
   function publish(file: string, list: LintDiagnostic[]): void {
@@ -101,7 +98,7 @@ export function startCaptionServer(connection: Connection, linter: DatasetLinter
     // Unsaved editor text wins over the disk's.
     for (const document of documents.all()) {
       const path = uris.toPath(document.uri);
-      if (path) linter.setOpenText(path, document.getText());
+      if (path) await linter.setOpenText(path, document.getText());
     }
     const counts = lintAndPublish();
     const milliseconds = Math.round(performance.now() - started);
@@ -126,7 +123,7 @@ export function startCaptionServer(connection: Connection, linter: DatasetLinter
     return {
       capabilities: {
         textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental },
-        codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix, fixAllKind] },
+        codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix, fixAllKind], resolveProvider: true },
         completionProvider: { triggerCharacters: [',', ' '] },
         hoverProvider: true,
         workspace: { workspaceFolders: { supported: true, changeNotifications: true } },
@@ -167,7 +164,7 @@ export function startCaptionServer(connection: Connection, linter: DatasetLinter
     const path = uris.toPath(document.uri);
     if (!path) return;
     await ready;
-    linter.setOpenText(path, document.getText());
+    await linter.setOpenText(path, document.getText());
     editedSinceLint.add(path);
     scheduleRelint();
   });
@@ -175,7 +172,7 @@ export function startCaptionServer(connection: Connection, linter: DatasetLinter
     const path = uris.toPath(document.uri);
     if (!path) return;
     await ready;
-    linter.setOpenText(path, document.getText());
+    await linter.setOpenText(path, document.getText());
     editedSinceLint.add(path);
     scheduleRelint();
   });
@@ -183,7 +180,7 @@ export function startCaptionServer(connection: Connection, linter: DatasetLinter
     const path = uris.toPath(document.uri);
     if (!path) return;
     await ready;
-    linter.setOpenText(path, undefined);
+    await linter.setOpenText(path, undefined);
     scheduleRelint();
   });
 
@@ -215,6 +212,14 @@ export function startCaptionServer(connection: Connection, linter: DatasetLinter
     );
   });
 
+  connection.onCodeActionResolve(async (action) => {
+    const data = action.data as DeferredActionData | undefined;
+    if (!data?.deferred || action.edit) return action;
+    await ready;
+    if (relintTimer) safeRelint();
+    return { ...action, edit: mergeEdits(linter.resolveFix(data.deferred), (p) => uris.toUri(p)) };
+  });
+
   connection.onCompletion(async (params) => {
     await ready;
     const document = documents.get(params.textDocument.uri);
@@ -222,8 +227,8 @@ export function startCaptionServer(connection: Connection, linter: DatasetLinter
     if (!document || !path || !linter.isCaption(path)) return [];
     const usage = linter.tagUsage();
     const captions = linter.summaries().reduce((n, s) => n + s.captions, 0);
-    const present = new Set(linter.tagsOf(document.getText()).map((t) => t.tag));
-    return tagCompletions(document, document.offsetAt(params.position), { usage, known: linter.knownTags(), present, datasetSize: captions });
+    const present = new Set(linter.tagsOf(document.getText()).map((t) => t.key));
+    return tagCompletions(document, document.offsetAt(params.position), { usage, known: linter.knownTags(), present, datasetSize: captions, file: path }, (t) => linter.keyOf(t));
   });
 
   connection.onHover(async (params) => {
@@ -241,7 +246,7 @@ export function startCaptionServer(connection: Connection, linter: DatasetLinter
       .map((diagnostic) => ({ diagnostic, summary: linter.ruleDoc(diagnostic.code)?.summary }));
     const captions = linter.summaries().reduce((n, s) => n + s.captions, 0);
     return tagHover(
-      { span, usage: linter.tagUsage().get(span.tag), datasetSize: captions, category: linter.categoryOf(span.tag), findings },
+      { span, usage: linter.tagUsage().get(span.key), datasetSize: captions, category: linter.categoryOf(span.key), findings },
       range,
     );
   });

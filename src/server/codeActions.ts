@@ -49,9 +49,14 @@ function rangesIntersect(a: Range, b: Range): boolean {
   return comparePositions(a.start, b.end) <= 0 && comparePositions(b.start, a.end) <= 0;
 }
 
+/** What an unresolved code action carries to `codeAction/resolve`. */
+export interface DeferredActionData {
+  deferred: LintFix;
+}
+
 /** The fix a "fix all" applies for a diagnostic: its preferred fix, else its first, if it stays in `file`. */
 function singleFileFix(diagnostic: LintDiagnostic, file: string): LintFix | undefined {
-  const fix = diagnostic.fixes.find((f) => f.isPreferred) ?? diagnostic.fixes[0];
+  const fix = diagnostic.fixes.find((f) => f.isPreferred && f.scope !== 'dataset') ?? diagnostic.fixes.find((f) => f.scope !== 'dataset');
   return fix && fix.edits.length > 0 && fix.edits.every((e) => e.file === file) ? fix : undefined;
 }
 
@@ -70,7 +75,7 @@ export function codeActionsFor(query: CodeActionQuery, fileDiagnostics: LintDiag
 
   if (wants(fixAllKind)) {
     const fixes = fileDiagnostics.filter((d) => d.fixes.some((f) => f.isPreferred)).map((d) => d.fixes.find((f) => f.isPreferred)!);
-    const local = fixes.filter((f) => f.edits.every((e) => e.file === query.file));
+    const local = fixes.filter((f) => f.edits.length > 0 && f.edits.every((e) => e.file === query.file));
     if (local.length > 0) {
       actions.push({ title: 'Fix all caption problems in this file', kind: fixAllKind, edit: mergeEdits(local.flatMap((f) => f.edits), toUri) });
     }
@@ -86,17 +91,16 @@ export function codeActionsFor(query: CodeActionQuery, fileDiagnostics: LintDiag
   for (const diagnostic of targets) {
     const lsp = toLspDiagnostic(diagnostic);
     for (const fix of diagnostic.fixes) {
-      actions.push({
-        title: fix.title,
-        kind: CodeActionKind.QuickFix,
-        diagnostics: [lsp],
-        isPreferred: fix.isPreferred,
-        edit: mergeEdits(fix.edits, toUri),
-      });
+      const action: CodeAction = { title: fix.title, kind: CodeActionKind.QuickFix, diagnostics: [lsp], isPreferred: fix.isPreferred };
+      // A dataset-wide fix is computed when chosen (codeAction/resolve), from the files' current text.
+      if (fix.deferred && fix.edits.length === 0) action.data = { deferred: fix } satisfies DeferredActionData;
+      else action.edit = mergeEdits(fix.edits, toUri);
+      actions.push(action);
     }
     const sameRule = fileDiagnostics.filter((d) => d.code === diagnostic.code);
     const ruleFixes = sameRule.map((d) => singleFileFix(d, query.file)).filter((f): f is LintFix => f !== undefined);
-    if (ruleFixes.length > 1 && !fixedAllOf.has(diagnostic.code)) {
+    const ruleOffersFileFix = diagnostic.fixes.some((f) => f.scope === 'file');
+    if (ruleFixes.length > 1 && !ruleOffersFileFix && !fixedAllOf.has(diagnostic.code)) {
       fixedAllOf.add(diagnostic.code);
       actions.push({
         title: `Fix all ${diagnostic.code} problems in this file`,

@@ -1,17 +1,22 @@
 // What the language server needs from the dataset index and the lint engine, in one narrow
 // interface. `lintEngineAdapter.ts` implements it over `src/dataset` and `src/lint`; the LSP
 // wiring (`captionServer.ts`) only sees this, so it stays independent of the engine's internals.
-import type { LintDiagnostic, Severity } from '../lint/types';
+import type { LintDiagnostic, LintFix, Severity, TextEdit } from '../lint/types';
 import type { CaptionServerSettings, RuleDoc } from '../protocol/languageServerMessages';
 
 export interface TagUsage {
+  /** The dataset's most frequent spelling of the tag. */
   tag: string;
+  /** The comparison form (`Long_Hair` and `long hair` share one). */
+  key: string;
   /** Absolute paths of the captions that use the tag. */
   files: string[];
 }
 
 export interface TagSpan {
+  /** As written. */
   tag: string;
+  key: string;
   /** UTF-16 offsets in the caption text. */
   start: number;
   end: number;
@@ -24,26 +29,38 @@ export interface DatasetSummary {
   imagesWithoutCaption: number;
 }
 
+export interface LintResult {
+  all: ReadonlyMap<string, LintDiagnostic[]>;
+  changed: readonly string[] | 'all';
+}
+
 export interface DatasetLinter {
   /** Scan these folders from disk (replacing what was indexed). */
   index(folders: string[]): Promise<void>;
   /** A file was created, changed or deleted on disk. */
   fileChanged(file: string, kind: 'created' | 'changed' | 'deleted'): Promise<void>;
   /** The editor's text of a caption (unsaved edits), or undefined to go back to the disk's. */
-  setOpenText(file: string, text: string | undefined): void;
+  setOpenText(file: string, text: string | undefined): Promise<void>;
   /** Whether this path is a caption the index knows (pairs with an image or is reported as orphan). */
   isCaption(file: string): boolean;
   configure(settings: CaptionServerSettings): void;
-  /** Every diagnostic of every indexed dataset, keyed by absolute file path. */
-  lintAll(): Map<string, LintDiagnostic[]>;
+  /** The edits of a fix the engine computes on demand (`LintFix.deferred`), from the current texts. */
+  resolveFix(fix: LintFix): TextEdit[];
+  /**
+   * Lints what changed since the last call (everything after `index`/`configure`): every
+   * diagnostic by absolute file path, and which files' diagnostics may have changed.
+   */
+  lint(): LintResult;
+  /** The comparison form of a tag. */
+  keyOf(tag: string): string;
   /** The tags of a caption text with their source ranges. */
   tagsOf(text: string): TagSpan[];
-  /** Every tag in the datasets with the captions that use it. */
+  /** Every tag in the datasets with the captions that use it, by key. */
   tagUsage(): Map<string, TagUsage>;
-  /** Tags the knowledge base knows (for completion), each with its category. */
-  knownTags(): Array<{ tag: string; category: string }>;
-  /** The knowledge base's category of a tag (`clothing`, `meta`, `people count`, …), if any. */
-  categoryOf(tag: string): string | undefined;
+  /** Tags the knowledge base knows (for completion), each with its key and category. */
+  knownTags(): Array<{ tag: string; key: string; category: string }>;
+  /** The knowledge base's category of a tag key (`clothing`, `meta`, `people count`, …), if any. */
+  categoryOf(key: string): string | undefined;
   ruleDoc(id: string): RuleDoc | undefined;
   ruleIds(): string[];
   defaultSeverity(id: string): Severity | undefined;

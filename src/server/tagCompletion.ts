@@ -7,41 +7,45 @@ import type { TagUsage } from './datasetLinter';
 
 export interface CompletionSources {
   usage: Map<string, TagUsage>;
-  known: Array<{ tag: string; category: string }>;
-  /** Tags already in this caption (not offered again). */
+  known: Array<{ tag: string; key: string; category: string }>;
+  /** Keys of the tags already in this caption (not offered again). */
   present: Set<string>;
   datasetSize: number;
+  /** The caption being edited: its own use of a tag does not count. */
+  file: string;
 }
 
-export function tagCompletions(document: TextDocument, offset: number, sources: CompletionSources): CompletionItem[] {
+export function tagCompletions(document: TextDocument, offset: number, sources: CompletionSources, keyOf: (tag: string) => string): CompletionItem[] {
   const text = document.getText();
   let segmentStart = offset;
   while (segmentStart > 0 && text[segmentStart - 1] !== ',' && text[segmentStart - 1] !== '\n') segmentStart--;
   const afterComma = segmentStart > 0 && text[segmentStart - 1] === ',';
-  const typed = text.slice(segmentStart, offset).trimStart();
+  const typed = keyOf(text.slice(segmentStart, offset));
   const range = { start: document.positionAt(segmentStart), end: document.positionAt(offset) };
   const prefix = afterComma ? ' ' : '';
 
   const items: CompletionItem[] = [];
   const offered = new Set<string>();
-  const byFrequency = [...sources.usage.values()].sort((a, b) => b.files.length - a.files.length || a.tag.localeCompare(b.tag));
+  const byFrequency = [...sources.usage.values()];
   const width = String(Math.max(1, sources.datasetSize)).length + 1;
   for (const usage of byFrequency) {
-    if ((sources.present.has(usage.tag) && usage.tag !== typed) || offered.has(usage.tag)) continue;
-    offered.add(usage.tag);
+    if ((sources.present.has(usage.key) && usage.key !== typed) || offered.has(usage.key)) continue;
+    const count = usage.files.filter((f) => f !== sources.file).length;
+    if (count === 0) continue;
+    offered.add(usage.key);
     items.push({
       label: usage.tag,
       kind: CompletionItemKind.Value,
-      detail: `${usage.files.length} of ${sources.datasetSize} captions`,
+      detail: `${count} of ${sources.datasetSize} captions`,
       // Most used first: sort keys count down from a fixed-width large number.
-      sortText: `0${String(10 ** width - usage.files.length).padStart(width + 1, '0')}${usage.tag}`,
+      sortText: `0${String(10 ** width - count).padStart(width + 1, '0')}${usage.tag}`,
       filterText: prefix + usage.tag,
       textEdit: { range, newText: prefix + usage.tag },
     });
   }
   for (const known of sources.known) {
-    if (offered.has(known.tag) || sources.present.has(known.tag)) continue;
-    offered.add(known.tag);
+    if (offered.has(known.key) || (sources.present.has(known.key) && known.key !== typed)) continue;
+    offered.add(known.key);
     items.push({
       label: known.tag,
       kind: CompletionItemKind.Keyword,
