@@ -73,6 +73,11 @@ export interface RunConfig {
   /** Run folder (embeddings/, images/, textual_inversion_loss.csv, run-config.json). */
   out: string;
   provider: ProviderChoice;
+  /** CLIP tokenizer files (bpe_simple_vocab_16e6.txt.gz, or a folder with merges.txt + vocab.json); '' = search near the model. */
+  tokenizer: string;
+  /** Attention heads of the text encoder and UNet (not in the weights; SD1: 12 and 8). 0 = SD1 default. */
+  textHeads: number;
+  unetHeads: number;
 }
 
 export const defaultRunConfig: RunConfig = {
@@ -111,6 +116,9 @@ export const defaultRunConfig: RunConfig = {
   autoRollback: false,
   out: '',
   provider: 'auto',
+  tokenizer: '',
+  textHeads: 0,
+  unetHeads: 0,
 };
 
 /** For a character the tutorial trains `subject_filewords`; A1111's own default is `style_filewords`. */

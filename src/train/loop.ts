@@ -104,8 +104,8 @@ export class TrainingLoop {
     this.embeddingsDir = join(o.runDir, 'embeddings');
     mkdirSync(this.embeddingsDir, { recursive: true });
     mkdirSync(join(o.runDir, 'images'), { recursive: true });
+    // Rows after the starting step are dropped when a run state is restored (see restore()).
     this.lossLog = new LossLog(join(o.runDir, 'textual_inversion_loss.csv'), this.stepsPerEpoch);
-    this.lossLog.truncateAfter(this.stepsDone);
   }
 
   get currentVectors(): Float32Array {
