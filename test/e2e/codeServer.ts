@@ -251,10 +251,27 @@ export async function waitForProblem(page: Page, match: RegExp, state: 'present'
   }
 }
 
-/** Opens the quick-fix menu at the cursor (Ctrl+.) and chooses the action whose title matches. */
-export async function applyQuickFix(page: Page, title: string | RegExp): Promise<void> {
+/**
+ * Opens the quick-fix menu at the cursor (Ctrl+.) and chooses the action whose title matches,
+ * with the keyboard (the menu's pointer shield swallows synthetic clicks).
+ */
+export async function applyQuickFix(page: Page, title: RegExp): Promise<void> {
   await page.keyboard.press('Control+.');
-  const item = page.locator('.action-widget .monaco-list-row', { hasText: title }).first();
-  await item.waitFor({ timeout: timeouts.screen });
-  await item.click();
+  const rows = page.locator('.action-widget .monaco-list-row.action');
+  await rows.filter({ hasText: title }).first().waitFor({ timeout: timeouts.screen });
+  const labels = await rows.evaluateAll((list) => list.map((r) => r.getAttribute('aria-label') ?? r.textContent ?? ''));
+  const target = labels.findIndex((l) => title.test(l));
+  for (let step = 0; step <= labels.length; step++) {
+    const focused = page.locator('.action-widget .monaco-list-row.action.focused');
+    const label = (await focused.getAttribute('aria-label', { timeout: timeouts.screen })) ?? '';
+    if (title.test(label)) {
+      await page.keyboard.press('Enter');
+      await page.locator('.action-widget').waitFor({ state: 'hidden', timeout: timeouts.screen });
+      return;
+    }
+    await page.keyboard.press('ArrowDown');
+    // Wait for the focus to move before reading it again.
+    await page.locator('.action-widget .monaco-list-row.action.focused').and(page.locator(`[aria-label="${label.replace(/"/g, '\\"')}"]`)).waitFor({ state: 'detached', timeout: timeouts.screen });
+  }
+  throw new Error(`no quick fix matching ${title}; the menu had: ${labels.join(' | ')} (target index ${target})`);
 }

@@ -1,0 +1,167 @@
+// DatasetLinter over the real dataset index (src/dataset) and lint engine (src/lint): one
+// DatasetIndex + LintSession per workspace folder. Index changes are collected and handed to the
+// engine's incremental `update` at the next lint, so a keystroke re-lints only what it affects.
+import { isAbsolute, relative } from 'node:path';
+import { DatasetIndex, type IndexChange } from '../dataset/datasetIndex';
+import { parseCaption, tagKey } from '../dataset/caption';
+import { LintSession } from '../lint/engine';
+import { knownTags as knowledgeBaseTags, tagCategory } from '../lint/knowledge';
+import { allRules } from '../lint/rules';
+import type { LintConfig } from '../lint/config';
+import type { LintDiagnostic, LintFix, Severity, TextEdit } from '../lint/types';
+import type { CaptionServerSettings, RuleDoc } from '../protocol/languageServerMessages';
+import type { DatasetLinter, DatasetSummary, LintResult, TagSpan, TagUsage } from './datasetLinter';
+
+interface Dataset {
+  index: DatasetIndex;
+  session: LintSession;
+  /** Files changed since the last lint (undefined after a full re-lint is due). */
+  pending: Set<string> | undefined;
+  pendingSettings: boolean;
+}
+
+function contains(root: string, file: string): boolean {
+  const rel = relative(root, file);
+  return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel);
+}
+
+export class LintEngineAdapter implements DatasetLinter {
+  private datasets: Dataset[] = [];
+  private config: LintConfig = {};
+  private readonly openTexts = new Map<string, string>();
+  private usageCache: { versions: string; usage: Map<string, TagUsage> } | undefined;
+
+  async index(folders: string[]): Promise<void> {
+    const indexes = await Promise.all(folders.map((folder) => DatasetIndex.build(folder)));
+    this.datasets = indexes.map((index) => ({ index, session: new LintSession(index, this.config), pending: undefined, pendingSettings: false }));
+    for (const [file, text] of this.openTexts) this.datasetOf(file)?.index.setCaptionText(file, text);
+    this.usageCache = undefined;
+  }
+
+  /** The dataset whose root holds the file (the innermost, when workspace folders nest). */
+  private datasetOf(file: string): Dataset | undefined {
+    let best: Dataset | undefined;
+    for (const dataset of this.datasets) {
+      if (contains(dataset.index.root, file) && (!best || dataset.index.root.length > best.index.root.length)) best = dataset;
+    }
+    return best;
+  }
+
+  private record(dataset: Dataset, change: IndexChange): void {
+    if (change.files.length === 0) return;
+    if (change.kinds.includes('settings')) dataset.pendingSettings = true;
+    if (dataset.pending) for (const file of change.files) dataset.pending.add(file);
+  }
+
+  async fileChanged(file: string, kind: 'created' | 'changed' | 'deleted'): Promise<void> {
+    const dataset = this.datasetOf(file);
+    if (!dataset) return;
+    // The editor's unsaved text wins over the disk's while the caption is open.
+    if (kind !== 'deleted' && this.openTexts.has(file)) return;
+    const change = kind === 'deleted' ? dataset.index.removeFile(file) : await dataset.index.updateFile(file);
+    this.record(dataset, change);
+  }
+
+  async setOpenText(file: string, text: string | undefined): Promise<void> {
+    if (text === undefined) this.openTexts.delete(file);
+    else this.openTexts.set(file, text);
+    const dataset = this.datasetOf(file);
+    if (!dataset) return;
+    const change = text === undefined ? await dataset.index.updateFile(file) : dataset.index.setCaptionText(file, text);
+    this.record(dataset, change);
+  }
+
+  isCaption(file: string): boolean {
+    return this.datasetOf(file)?.index.kindOf(file) === 'caption';
+  }
+
+  configure(settings: CaptionServerSettings): void {
+    this.config = { rules: settings.lint.rules, extraVagueTags: settings.lint.extraVagueTags };
+    for (const dataset of this.datasets) dataset.pendingSettings = true;
+  }
+
+  lint(): LintResult {
+    let everything = false;
+    const changed: string[] = [];
+    for (const dataset of this.datasets) {
+      if (!dataset.pending) {
+        dataset.session.lintAll();
+        everything = true;
+      } else if (dataset.pendingSettings) {
+        changed.push(...dataset.session.setConfig(this.config).changedFiles);
+      } else if (dataset.pending.size > 0) {
+        changed.push(...dataset.session.update({ files: [...dataset.pending] }).changedFiles);
+      }
+      dataset.pending = new Set();
+      dataset.pendingSettings = false;
+    }
+    const all = new Map<string, LintDiagnostic[]>();
+    for (const dataset of this.datasets) for (const [file, list] of dataset.session.allDiagnostics()) all.set(file, list);
+    return { all, changed: everything ? 'all' : changed };
+  }
+
+  resolveFix(fix: LintFix): TextEdit[] {
+    const rule = fix.deferred?.rule;
+    for (const dataset of this.datasets) {
+      const resolved = dataset.session.resolveFix(fix);
+      if (resolved.edits.length > 0 || !rule) return resolved.edits;
+    }
+    return [];
+  }
+
+  keyOf(tag: string): string {
+    return tagKey(tag);
+  }
+
+  tagsOf(text: string): TagSpan[] {
+    return parseCaption(text).tags.map((t) => ({ tag: t.raw, key: t.key, start: t.start, end: t.end }));
+  }
+
+  tagUsage(): Map<string, TagUsage> {
+    const versions = this.datasets.map((d) => d.index.version).join(',');
+    if (this.usageCache?.versions === versions) return this.usageCache.usage;
+    const usage = new Map<string, TagUsage>();
+    for (const { index } of this.datasets) {
+      for (const [key] of index.tagCounts()) {
+        const entry = usage.get(key) ?? { tag: index.tagSpelling(key), key, files: [] };
+        entry.files.push(...[...index.filesWithTag(key)].sort());
+        usage.set(key, entry);
+      }
+    }
+    this.usageCache = { versions, usage };
+    return usage;
+  }
+
+  knownTags(): Array<{ tag: string; key: string; category: string }> {
+    return knowledgeBaseTags().map((t) => ({ ...t, key: tagKey(t.tag) }));
+  }
+
+  categoryOf(key: string): string | undefined {
+    return tagCategory(key);
+  }
+
+  ruleDoc(id: string): RuleDoc | undefined {
+    const rule = allRules.find((r) => r.id === id);
+    return rule && { id: rule.id, summary: rule.summary, markdown: rule.doc, defaultSeverity: rule.defaultSeverity };
+  }
+
+  ruleIds(): string[] {
+    return allRules.map((r) => r.id);
+  }
+
+  defaultSeverity(id: string): Severity | undefined {
+    return allRules.find((r) => r.id === id)?.defaultSeverity;
+  }
+
+  summaries(): DatasetSummary[] {
+    return this.datasets.map(({ index }) => {
+      let imagesWithoutCaption = 0;
+      for (const image of index.images()) if (!index.hasCaptionForStem(image.stemKey)) imagesWithoutCaption++;
+      return { folder: index.root, images: index.imageCount, captions: index.captionCount, imagesWithoutCaption };
+    });
+  }
+}
+
+export function createDatasetLinter(): DatasetLinter {
+  return new LintEngineAdapter();
+}
