@@ -1,7 +1,11 @@
 // Every CLI command, one line each (each command lives in ./commands/<name>.ts).
 import type { CliCommand } from './cliCommand';
 import { lintCommand } from './commands/lint';
+import { preprocessCommand } from './commands/preprocess';
+import { tagCommand } from './commands/tag';
 
 export const cliCommands: CliCommand[] = [
   lintCommand,
+  preprocessCommand,
+  tagCommand,
 ];
