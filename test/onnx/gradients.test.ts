@@ -65,6 +65,7 @@ const float64Cases: Case[] = [
   { name: 'Reshape', inputs: [{ shape: [2, 6] }], build: (g, [a]) => g.mul(g.reshape(a, [3, -1]), g.constant([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12], [3, 4], 'float64')) },
   { name: 'Transpose [2,3,4] perm [2,0,1]', inputs: [{ shape: [2, 3, 4] }], build: (g, [a]) => g.transpose(a, [2, 0, 1]) },
   { name: 'Slice two axes, negative start', inputs: [{ shape: [3, 5] }], build: (g, [a]) => g.slice(a, [1, -3], [3, 100], [0, 1]) },
+  { name: 'Pad zeros, asymmetric (VAE downsample style)', inputs: [{ shape: [1, 2, 3, 3] }], build: (g, [a]) => g.padZeros(a, [0, 0, 0, 1, 0, 0, 1, 2]) },
   {
     name: 'Split with an unused piece',
     inputs: [{ shape: [2, 6] }],
@@ -197,4 +198,18 @@ test('every gradient rule has a check above', () => {
   }
   const unchecked = differentiableOpTypes.filter((op) => !checked.has(op));
   assert.deepEqual(unchecked, [], `rules without a gradient check: ${unchecked.join(', ')}`);
+});
+
+// The op types the SD1 text encoder, UNet and loss graphs are built from (issue 3's list). A
+// textual-inversion gradient must pass through any of them, so each needs a rule.
+const sd1OpTypes = [
+  'Conv', 'ConvTranspose', 'MatMul', 'Gemm', 'Add', 'Sub', 'Mul', 'Div', 'Pow', 'Sqrt', 'Neg', 'Exp', 'Log', 'Erf', 'Tanh',
+  'Sigmoid', 'Softmax', 'ReduceMean', 'ReduceSum', 'LayerNormalization', 'GroupNormalization', 'Gelu', 'Reshape',
+  'Transpose', 'Slice', 'Split', 'Concat', 'Unsqueeze', 'Squeeze', 'Expand', 'Gather', 'Where', 'Cast', 'Resize', 'Sin',
+  'Cos', 'Identity', 'Pad',
+];
+
+test('every op type the SD1 graphs use has a gradient rule', () => {
+  const missing = sd1OpTypes.filter((op) => !differentiableOpTypes.includes(op));
+  assert.deepEqual(missing, [], `SD1 ops without a gradient rule: ${missing.join(', ')}`);
 });

@@ -127,3 +127,19 @@ export const Resize: OpGradient = {
     return [g.reshape(g.reduceSum(blocks, [3, 5], false), x.shape)];
   },
 };
+
+// Pad (constant mode): dX = dY with the padding sliced off
+export const Pad: OpGradient = {
+  opType: 'Pad',
+  noGradientInputs: [1, 2, 3],
+  vjp: (ctx) => {
+    const x = ctx.node.inputs[0]!;
+    const pads = constantInts(ctx, 1);
+    const mode = ctx.node.attributes.mode;
+    if (!pads || ctx.node.inputs[3] || (mode && (mode.type !== 'string' || mode.value !== 'constant'))) {
+      throw new Error(`Pad ${ctx.node.name}: gradient implemented for constant padding with constant pads over all axes only`);
+    }
+    const axes = x.shape.map((_, i) => i);
+    return [ctx.graph.slice(outputGradient(ctx), pads.slice(0, x.rank), x.shape.map((d, i) => pads[i] + d), axes)];
+  },
+};

@@ -7,7 +7,7 @@ import { Gemm } from './Gemm';
 import { MatMul } from './MatMul';
 import { GroupNormalization, LayerNormalization } from './Normalization';
 import { ReduceMean, ReduceSum } from './Reduce';
-import { Concat, Expand, Gather, Reshape, Resize, Slice, Split, Squeeze, Transpose, Unsqueeze } from './ShapeOps';
+import { Concat, Expand, Gather, Pad, Reshape, Resize, Slice, Split, Squeeze, Transpose, Unsqueeze } from './ShapeOps';
 import { Softmax } from './Softmax';
 import type { OpGradient } from './gradientRule';
 
@@ -16,7 +16,7 @@ const rules: OpGradient[] = [
   Sqrt, Exp, Log, Erf, Tanh, Sigmoid, Sin, Cos, Gelu, Identity, Where, Cast,
   MatMul, Gemm, Conv, ConvTranspose,
   Softmax, ReduceMean, ReduceSum, LayerNormalization, GroupNormalization,
-  Reshape, Squeeze, Unsqueeze, Transpose, Slice, Split, Concat, Expand, Gather, Resize,
+  Reshape, Squeeze, Unsqueeze, Transpose, Slice, Pad, Split, Concat, Expand, Gather, Resize,
 ];
 
 export const gradientRules: ReadonlyMap<string, OpGradient> = new Map(rules.map((r) => [r.opType, r]));
