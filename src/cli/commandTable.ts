@@ -3,9 +3,11 @@ import type { CliCommand } from './cliCommand';
 import { lintCommand } from './commands/lint';
 import { preprocessCommand } from './commands/preprocess';
 import { tagCommand } from './commands/tag';
+import { verifyFixtureCommand } from './commands/verifyFixture';
 
 export const cliCommands: CliCommand[] = [
   lintCommand,
   preprocessCommand,
   tagCommand,
+  verifyFixtureCommand,
 ];
