@@ -1,0 +1,88 @@
+// The tutorial's advice where the user looks: the trainer's guidance events as notices, each with
+// its one-click action (check the dataset, roll back, lower the learning rate), and errors.
+// Only the latest notice of each kind is shown; a repeated "healthy" should not pile up.
+
+import type { GuidanceKind } from '../../src/protocol/trainerMessages';
+import type { MonitorAction } from '../../src/protocol/webviewMessages';
+import { button, byId, element } from './domElements';
+import { formatLearningRate, formatLoss } from './formatFigures';
+import type { GuidanceEntry, ModelState } from './monitorModel';
+
+const titles: Record<GuidanceKind, string> = {
+  healthy: 'Healthy',
+  plateau: 'Loss stuck at 0.17–0.25: the images disagree',
+  diverged: 'Diverged',
+  'previews-stable': 'Previews stopped changing',
+};
+
+/** The one-click action of a notice, or null when it only informs. */
+export function guidanceAction(entry: GuidanceEntry): { label: string; action: MonitorAction; needsTrainer: boolean } | null {
+  switch (entry.kind) {
+    case 'plateau':
+      return { label: 'Open lint results', action: { type: 'openLintResults' }, needsTrainer: false };
+    case 'diverged':
+      return entry.rollbackTo
+        ? {
+            label: `Roll back to step ${entry.rollbackTo.step} (loss ${formatLoss(entry.rollbackTo.loss)})`,
+            action: { type: 'rollback', embeddingPath: entry.rollbackTo.path },
+            needsTrainer: true,
+          }
+        : null;
+    case 'previews-stable':
+      return entry.suggestedLearningRate !== undefined
+        ? {
+            label: `Lower the learning rate to ${formatLearningRate(entry.suggestedLearningRate)}`,
+            action: { type: 'setLearningRate', schedule: formatLearningRate(entry.suggestedLearningRate) },
+            needsTrainer: true,
+          }
+        : null;
+    case 'healthy':
+      return null;
+  }
+}
+
+export function renderNotices(model: ModelState, post: (action: MonitorAction) => void, dismiss: (id: number) => void): void {
+  const live = model.session?.live ?? false;
+  const canAct = live && (model.status === 'running' || model.status === 'paused');
+  const latest = new Map<GuidanceKind, GuidanceEntry>();
+  for (const entry of model.guidance) latest.set(entry.kind, entry);
+  const shown = [...latest.values()].filter((entry) => !entry.dismissed).sort((a, b) => b.step - a.step);
+
+  const notices: HTMLElement[] = [];
+  const lastError = model.errors[model.errors.length - 1];
+  if (lastError) {
+    const logPath = lastError.logPath;
+    notices.push(
+      element(
+        'div',
+        { class: 'notice notice-error', role: 'alert' },
+        element('strong', {}, 'The trainer failed'),
+        element('p', {}, lastError.message + (lastError.detail ? ` — ${lastError.detail}` : '')),
+        logPath ? element('div', { class: 'notice-actions' }, button('Open log', () => post({ type: 'openFile', path: logPath }))) : null,
+      ),
+    );
+  }
+  for (const entry of shown) {
+    const action = guidanceAction(entry);
+    const actionButton = action ? button(action.label, () => post(action.action), { 'data-action': action.action.type }) : null;
+    if (actionButton && action?.needsTrainer && !canAct) {
+      actionButton.disabled = true;
+      actionButton.title = 'Needs a running trainer';
+    }
+    notices.push(
+      element(
+        'div',
+        { class: `notice notice-${entry.kind}`, role: entry.kind === 'diverged' ? 'alert' : 'status', 'data-kind': entry.kind },
+        element('strong', {}, `${titles[entry.kind]} `, element('span', { class: 'notice-step' }, `at step ${entry.step.toLocaleString('en-US')}`)),
+        element('p', {}, entry.message),
+        element(
+          'div',
+          { class: 'notice-actions' },
+          actionButton,
+          button('Dismiss', () => dismiss(entry.id), { class: 'secondary', 'aria-label': `Dismiss the ${titles[entry.kind]} notice` }),
+        ),
+      ),
+    );
+  }
+  byId('notices').replaceChildren(...notices);
+}

@@ -1,0 +1,102 @@
+// Preview images by step, newest first: click one to enlarge it, or select two and compare them
+// side by side (the tutorial lowers the learning rate once the last previews look alike).
+
+import { button, byId, element } from './domElements';
+import type { ModelState, PreviewEntry } from './monitorModel';
+
+export const previewKey = (preview: PreviewEntry) => `${preview.step}|${preview.prompt}`;
+
+export interface GallerySelection {
+  /** Keys of the previews selected for comparison (at most two, oldest selection first). */
+  compare: string[];
+}
+
+function differenceText(preview: PreviewEntry): string {
+  return preview.differenceFromPrevious === null ? 'first preview' : `changed ${(preview.differenceFromPrevious * 100).toFixed(1)}% from the previous`;
+}
+
+function previewImage(preview: PreviewEntry, className: string): HTMLElement {
+  return preview.uri
+    ? element('img', { src: preview.uri, alt: `Preview at step ${preview.step}: ${preview.prompt}`, class: className })
+    : element('div', { class: `${className} missing` }, 'image not available');
+}
+
+function previewFigure(preview: PreviewEntry): HTMLElement {
+  return element(
+    'figure',
+    { class: 'viewer-figure', 'data-step': String(preview.step) },
+    previewImage(preview, 'viewer-image'),
+    element(
+      'figcaption',
+      {},
+      element('strong', {}, `Step ${preview.step.toLocaleString('en-US')}`),
+      element('p', { class: 'prompt' }, preview.prompt),
+      preview.negativePrompt ? element('p', { class: 'negative' }, `Negative: ${preview.negativePrompt}`) : null,
+      element('p', { class: 'parameters' }, `${preview.sampler}, ${preview.samplingSteps} steps, seed ${preview.seed}; ${differenceText(preview)}`),
+    ),
+  );
+}
+
+export function openViewer(previews: PreviewEntry[]): void {
+  const viewer = byId<HTMLDialogElement>('viewer');
+  byId('viewer-title').textContent =
+    previews.length === 2
+      ? `Step ${previews[0].step.toLocaleString('en-US')} and step ${previews[1].step.toLocaleString('en-US')}`
+      : `Preview at step ${previews[0].step.toLocaleString('en-US')}`;
+  const body = byId('viewer-body');
+  body.className = previews.length === 2 ? 'viewer-body compare' : 'viewer-body';
+  body.replaceChildren(...previews.map(previewFigure));
+  if (!viewer.open) viewer.showModal();
+}
+
+export function closeViewer(): void {
+  const viewer = byId<HTMLDialogElement>('viewer');
+  if (viewer.open) viewer.close();
+}
+
+export function comparedPreviews(model: ModelState, selection: GallerySelection): PreviewEntry[] {
+  return selection.compare
+    .map((key) => model.previews.find((p) => previewKey(p) === key))
+    .filter((p): p is PreviewEntry => p !== undefined)
+    .sort((a, b) => a.step - b.step);
+}
+
+export function renderGallery(model: ModelState, selection: GallerySelection, onSelectionChange: () => void): void {
+  selection.compare = selection.compare.filter((key) => model.previews.some((p) => previewKey(p) === key));
+  const cards = [...model.previews].reverse().map((preview) => {
+    const key = previewKey(preview);
+    const selected = selection.compare.includes(key);
+    const toggle = button(
+      selected ? 'Selected' : 'Compare',
+      () => {
+        const i = selection.compare.indexOf(key);
+        if (i >= 0) selection.compare.splice(i, 1);
+        else {
+          selection.compare.push(key);
+          if (selection.compare.length > 2) selection.compare.shift();
+        }
+        onSelectionChange();
+      },
+      { class: 'secondary compare-toggle', 'aria-pressed': String(selected), 'aria-label': `Select step ${preview.step} (${preview.prompt}) for comparison` },
+    );
+    const enlarge = element('button', { type: 'button', class: 'thumb', 'aria-label': `Enlarge the preview at step ${preview.step}: ${preview.prompt}` }, previewImage(preview, 'thumb-image'));
+    enlarge.addEventListener('click', () => openViewer([preview]));
+    return element(
+      'li',
+      { class: selected ? 'preview-card selected' : 'preview-card', 'data-step': String(preview.step), 'data-key': key },
+      enlarge,
+      element(
+        'div',
+        { class: 'preview-caption' },
+        element('strong', {}, `Step ${preview.step.toLocaleString('en-US')}`),
+        element('span', { class: 'prompt', title: preview.prompt }, preview.prompt),
+        element('span', { class: 'difference' }, differenceText(preview)),
+      ),
+      toggle,
+    );
+  });
+  const gallery = byId('gallery');
+  if (cards.length === 0) gallery.replaceChildren(element('li', { class: 'empty' }, 'No previews yet: the trainer renders one every few hundred steps.'));
+  else gallery.replaceChildren(...cards);
+  byId<HTMLButtonElement>('compare-open').disabled = comparedPreviews(model, selection).length !== 2;
+}

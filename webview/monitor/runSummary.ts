@@ -1,0 +1,102 @@
+// The header, the current figures, the run's information and configuration, and the state of
+// the controls: everything that is a direct reading of the model.
+
+import type { MonitorAction } from '../../src/protocol/webviewMessages';
+import type { FinishReason } from '../../src/protocol/trainerMessages';
+import { button, byId, element, fillDefinitionGroups, fillDefinitions } from './domElements';
+import { formatBytes, formatDuration, formatLearningRate, formatLoss, formatSpeed } from './formatFigures';
+import type { ModelState } from './monitorModel';
+
+const finishLabels: Record<FinishReason, string> = {
+  completed: 'Finished',
+  stopped: 'Stopped',
+  diverged: 'Stopped: diverged',
+  'schedule-ended': 'Finished: the schedule ended',
+};
+
+export function statusLabel(model: ModelState): string {
+  switch (model.status) {
+    case 'waiting':
+      return model.session && !model.session.live ? 'Not running' : 'Waiting for the trainer';
+    case 'running':
+      return 'Training';
+    case 'paused':
+      return 'Paused';
+    case 'finished':
+      return model.finished ? finishLabels[model.finished.reason] : 'Finished';
+    case 'failed':
+      return 'Failed';
+  }
+}
+
+const count = (n: number) => n.toLocaleString('en-US');
+
+export function renderSummary(model: ModelState, post: (action: MonitorAction) => void): void {
+  const live = model.session?.live ?? false;
+  const started = model.started;
+  const latest = model.latest;
+  byId('run-title').textContent = model.session?.title || (started ? `Training ${started.embeddingName}` : 'Training monitor');
+  const badge = byId('run-status');
+  badge.textContent = statusLabel(model) + (model.session && !live && model.status !== 'waiting' ? ' (from the run folder)' : '');
+  badge.dataset.status = model.status;
+
+  const maxSteps = started?.maxSteps ?? 0;
+  const step = latest?.step ?? model.finished?.step ?? 0;
+  fillDefinitionGroups(byId('figures'), [
+    ['Step', maxSteps > 0 ? `${count(step)} / ${count(maxSteps)}` : count(step)],
+    ['Epoch', latest ? `${latest.epoch} (step ${latest.epochStep})` : '—'],
+    ['Loss', formatLoss(latest?.loss)],
+    ['Moving average', formatLoss(latest?.lossAverage)],
+    ['Best loss', formatLoss(model.bestLoss)],
+    ['Learning rate', formatLearningRate(latest?.learningRate)],
+    ['Speed', formatSpeed(live ? latest?.stepsPerSecond : null)],
+    ['ETA', model.status === 'running' && live ? formatDuration(latest?.etaSeconds) : '—'],
+    ['Memory', latest && live ? `${formatBytes(latest.memory.rssBytes)} (peak ${formatBytes(latest.memory.peakRssBytes)})` : '—'],
+  ]);
+  const progress = byId<HTMLProgressElement>('step-progress');
+  progress.max = Math.max(1, maxSteps);
+  progress.value = Math.min(step, progress.max);
+
+  const phase = byId('phase');
+  const showPhase = model.phase && live && (model.status === 'running' || model.status === 'waiting') && model.phase.phase !== 'training';
+  phase.textContent = showPhase && model.phase
+    ? `${model.phase.detail}${model.phase.total ? ` (${model.phase.current ?? 0} / ${model.phase.total})` : ''}`
+    : '';
+
+  const info = byId('run-info');
+  const rows: [string, string][] = [];
+  if (started) {
+    rows.push(['Embedding', `${started.embeddingName} (${started.vectors} vector${started.vectors === 1 ? '' : 's'} per token)`]);
+    rows.push(['Execution provider', started.provider]);
+  }
+  if (model.session?.runDir ?? started?.runDir) rows.push(['Run folder', (model.session?.runDir ?? started?.runDir)!]);
+  const lastSaved = model.saved[model.saved.length - 1];
+  if (lastSaved) rows.push(['Saved embeddings', `${model.saved.length}, latest at step ${count(lastSaved.step)}`]);
+  if (model.finished) rows.push(['Outcome', `${finishLabels[model.finished.reason]} at step ${count(model.finished.step)}`]);
+  fillDefinitions(info, rows);
+  if (started && started.providerNotes.length > 0) {
+    info.append(element('dt', {}, 'Provider notes'), element('dd', {}, started.providerNotes.join('; ')));
+  }
+  const finalEmbedding = model.finished?.embeddingPath;
+  if (finalEmbedding) {
+    info.append(element('dt', {}, 'Embedding file'), element('dd', {}, button('Open', () => post({ type: 'openFile', path: finalEmbedding }), { class: 'link', 'aria-label': `Open ${finalEmbedding}`, title: finalEmbedding })));
+  }
+
+  fillDefinitions(
+    byId('run-config'),
+    Object.entries(started?.config ?? {}).map(([key, value]) => [key, typeof value === 'string' ? value : JSON.stringify(value)]),
+  );
+
+  byId('run-log').replaceChildren(
+    ...model.logs.filter((log) => log.level === 'warning').slice(-5).map((log) => element('li', { class: 'warning' }, log.message)),
+  );
+
+  const running = model.status === 'running';
+  const active = live && (running || model.status === 'paused');
+  byId<HTMLButtonElement>('control-pause').disabled = !(live && running);
+  byId<HTMLButtonElement>('control-resume').disabled = !(live && model.status === 'paused');
+  byId<HTMLButtonElement>('control-save').disabled = !active;
+  byId<HTMLButtonElement>('control-stop').disabled = !active;
+  byId<HTMLButtonElement>('lr-apply').disabled = !active;
+  byId<HTMLInputElement>('lr-input').disabled = !active;
+}
