@@ -15,8 +15,10 @@ const usage = `Usage: embedding-studio tag DIR --model MODEL.onnx [--tags select
 
 Tags every image in DIR with a WD14-style tagger and writes the captions.
   --tags CSV                 the model's selected_tags.csv (default: beside the model)
-  --mode new|append|diff     new: caption images without one (default); append: add missing
-                             tags to existing captions; diff: print the changes, write nothing
+  --mode new|append|diff     new: caption images without one (default); append: also add
+                             missing tags to existing captions; diff: print what append would
+                             change and write nothing
+  --diff                     print the changes of the chosen mode and write nothing
   --replace                  with --mode new, also replace existing captions
   --extension .txt|.caption  caption file extension (default .txt)
   --general-threshold F      default ${defaultTagSelection.generalThreshold}
@@ -64,6 +66,7 @@ export const tagCommand: CliCommand = {
           tags: { type: 'string' },
           mode: { type: 'string', default: 'new' },
           replace: { type: 'boolean', default: false },
+          diff: { type: 'boolean', default: false },
           extension: { type: 'string', default: '.txt' },
           'general-threshold': { type: 'string' },
           'character-threshold': { type: 'string' },
@@ -146,11 +149,12 @@ export const tagCommand: CliCommand = {
     } finally {
       await tagger.release();
     }
+    const reviewOnly = v.mode === 'diff' || v.diff;
     const plan = await planCaptionEdits(
       tagged.map((t) => ({ image: t.image, tags: t.result.captionTags })),
-      { mode: v.mode === 'append' ? 'append' : 'new', extension: v.extension as CaptionExtension, replaceExisting: v.replace },
+      { mode: v.mode === 'new' ? 'new' : 'append', extension: v.extension as CaptionExtension, replaceExisting: v.replace },
     );
-    const applied = v.mode === 'diff' ? { written: [], conflicts: [] } : await applyCaptionEdits(plan.edits);
+    const applied = reviewOnly ? { written: [], conflicts: [] } : await applyCaptionEdits(plan.edits);
     if (v.json) {
       process.stdout.write(
         JSON.stringify(
@@ -168,12 +172,12 @@ export const tagCommand: CliCommand = {
         ) + '\n',
       );
     } else {
-      if (v.mode === 'diff') process.stdout.write(captionDiff(plan.edits));
+      if (reviewOnly) process.stdout.write(captionDiff(plan.edits));
       for (const f of failures) process.stdout.write(`skipped ${f.image}: ${f.reason}\n`);
       for (const u of plan.unchanged) if (!/no tags missing|already says/.test(u.reason)) process.stdout.write(`unchanged ${u.image}: ${u.reason}\n`);
       for (const c of applied.conflicts) process.stdout.write(`not written ${c}: it changed while tagging; run again\n`);
       process.stdout.write(
-        v.mode === 'diff'
+        reviewOnly
           ? `${plan.edits.length} captions would change (nothing written)\n`
           : `${tagged.length} images tagged, ${applied.written.length} captions written${failures.length ? `, ${failures.length} images unreadable` : ''}\n`,
       );
