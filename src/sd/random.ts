@@ -27,10 +27,8 @@ function splitmix32(seed: number): () => number {
 }
 
 export class SeededRandom {
-  private s0: number;
-  private s1: number;
-  private s2: number;
-  private s3: number;
+  // a typed array keeps the words unboxed: plain fields above 2^31 become heap numbers (10× slower)
+  private readonly s = new Uint32Array(4);
   private spare: number | null = null;
 
   /** `seed`: any safe integer (A1111 seeds are up to 2^32 - 1; larger ones mix in the high bits). */
@@ -39,11 +37,8 @@ export class SeededRandom {
     const low = seed >>> 0;
     const high = Math.floor(seed / 2 ** 32) >>> 0;
     const next = splitmix32(low ^ Math.imul(high, 0x27d4eb2f));
-    this.s0 = next();
-    this.s1 = next();
-    this.s2 = next();
-    this.s3 = next();
-    if ((this.s0 | this.s1 | this.s2 | this.s3) === 0) this.s0 = 1; // the all-zero state is a fixed point
+    for (let i = 0; i < 4; i++) this.s[i] = next();
+    if ((this.s[0] | this.s[1] | this.s[2] | this.s[3]) === 0) this.s[0] = 1; // the all-zero state is a fixed point
   }
 
   static fromState(state: RandomState): SeededRandom {
@@ -52,25 +47,26 @@ export class SeededRandom {
     }
     if (state.words.every((w) => w === 0)) throw new Error('a xoshiro128** state cannot be all zeros');
     const rng = new SeededRandom(0);
-    [rng.s0, rng.s1, rng.s2, rng.s3] = state.words;
+    rng.s.set(state.words);
     rng.spare = state.spareGaussian;
     return rng;
   }
 
   /** A copy of the state (plain JSON). */
   state(): RandomState {
-    return { algorithm: 'xoshiro128**', words: [this.s0, this.s1, this.s2, this.s3], spareGaussian: this.spare };
+    return { algorithm: 'xoshiro128**', words: [this.s[0], this.s[1], this.s[2], this.s[3]], spareGaussian: this.spare };
   }
 
   nextUint32(): number {
-    const result = Math.imul(rotl(Math.imul(this.s1, 5) >>> 0, 7), 9) >>> 0;
-    const t = (this.s1 << 9) >>> 0;
-    this.s2 = (this.s2 ^ this.s0) >>> 0;
-    this.s3 = (this.s3 ^ this.s1) >>> 0;
-    this.s1 = (this.s1 ^ this.s2) >>> 0;
-    this.s0 = (this.s0 ^ this.s3) >>> 0;
-    this.s2 = (this.s2 ^ t) >>> 0;
-    this.s3 = rotl(this.s3, 11);
+    const s = this.s;
+    const result = Math.imul(rotl(Math.imul(s[1], 5), 7), 9) >>> 0;
+    const t = s[1] << 9;
+    s[2] ^= s[0];
+    s[3] ^= s[1];
+    s[1] ^= s[2];
+    s[0] ^= s[3];
+    s[2] ^= t;
+    s[3] = rotl(s[3], 11);
     return result;
   }
 
