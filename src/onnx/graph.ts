@@ -367,10 +367,15 @@ export class Graph {
       sameDType('LayerNormalization', x, p);
       if (shapeText(p.shape) !== shapeText(normShape)) throw new ShapeError('LayerNormalization', `scale/bias ${shapeText(p.shape)} must be ${shapeText(normShape)} for input ${shapeText(x.shape)} and axis ${axis}`);
     }
-    return this.single('LayerNormalization', bias ? [x, scale, bias] : [x, scale], x.dtype, x.shape, {
+    // Mean and InvStdDev are declared so the gradient can reuse them; the serialiser omits them
+    // unless something reads them. ORT has no float64 kernel with them requested: not declared there.
+    const statShape = x.shape.map((d, i) => (i < a ? d : 1));
+    const outputs = [{ dtype: x.dtype, shape: x.shape }];
+    if (x.dtype !== 'float64') outputs.push({ dtype: 'float32', shape: statShape }, { dtype: 'float32', shape: statShape });
+    return this.addNode('LayerNormalization', bias ? [x, scale, bias] : [x, scale], outputs, {
       axis: { type: 'int', value: a },
       epsilon: { type: 'float', value: epsilon },
-    });
+    })[0];
   }
 
   /** GroupNormalization-21: x [N,C,…], per-channel scale and bias [C]. */

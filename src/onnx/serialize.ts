@@ -40,7 +40,7 @@ export function serializeModel(graph: Graph, options: SerializeOptions = {}): Ui
       input: graph.inputs.map(valueInfo),
       output: graph.outputs.map(valueInfo),
       initializer: graph.initializers.filter((v) => used.has(v)).map(tensorProto),
-      node: nodes.map(nodeProto),
+      node: nodes.map((n) => nodeProto(n, used)),
     },
   };
   return onnx.ModelProto.encode(model).finish();
@@ -71,13 +71,20 @@ function tensorProto(v: Value): onnx.ITensorProto {
   throw new Error(`${v.name} is not an initialiser`);
 }
 
-function nodeProto(n: Node): onnx.INodeProto {
+const opsWithOptionalOutputs = new Set(['LayerNormalization']);
+
+function nodeProto(n: Node, used: ReadonlySet<Value>): onnx.INodeProto {
+  // Optional outputs nobody reads are left out ('' in the middle, dropped at the end), so ORT
+  // neither computes nor keeps them. Only for ops whose extra outputs are optional: ORT crashes
+  // on an empty output name of, e.g., Split.
+  const optional = opsWithOptionalOutputs.has(n.opType);
+  const output = n.outputs.map((v, i) => (i === 0 || !optional || used.has(v) ? v.name : ''));
+  while (output.length > 1 && output[output.length - 1] === '') output.pop();
   return {
     name: n.name,
     opType: n.opType,
     input: n.inputs.map((v) => (v ? v.name : '')),
-    // Trailing optional outputs nobody reads could be dropped, but ORT accepts them as they are.
-    output: n.outputs.map((v) => v.name),
+    output,
     attribute: Object.entries(n.attributes).map(([name, a]) => attributeProto(name, a)),
   };
 }

@@ -1,6 +1,7 @@
 // The autodiff driver: what it emits, what it refuses, and how it says so.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { onnx } from 'onnx-proto';
 import { Graph, GradientError, createSession, grad, liveNodes, serializeModel, summarizeGraph } from '../../src/onnx/index';
 
 function opCounts(g: Graph): Record<string, number> {
@@ -98,4 +99,22 @@ test('loss must be a scalar', () => {
   const g = new Graph();
   const x = g.input('x', 'float32', [3]);
   assert.throws(() => grad(g, g.exp(x), [x]), /loss .*\[3\] must be a scalar/);
+});
+
+test('LayerNormalization: forward alone writes one output; its gradient reuses Mean/InvStdDev', () => {
+  const build = (withGrad: boolean) => {
+    const g = new Graph();
+    const x = g.input('x', 'float32', [2, 3, 8]);
+    const y = g.layerNorm(x, g.constant(new Array(8).fill(1), [8], 'float32'), undefined, -1, 1e-5);
+    g.output(y, 'y');
+    if (withGrad) g.output(grad(g, g.reduceSum(g.mul(y, y), undefined, false), [x])[0], 'dx');
+    const model = onnx.ModelProto.decode(serializeModel(g));
+    const nodes = model.graph?.node ?? [];
+    return { ln: nodes.find((n) => n.opType === 'LayerNormalization'), reduceMeans: nodes.filter((n) => n.opType === 'ReduceMean').length };
+  };
+  assert.equal(build(false).ln?.output?.length, 1);
+  const withGrad = build(true);
+  assert.equal(withGrad.ln?.output?.length, 3);
+  // Only the two means of the backward formula; the statistics are not recomputed.
+  assert.equal(withGrad.reduceMeans, 2);
 });

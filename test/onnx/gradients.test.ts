@@ -144,6 +144,16 @@ const float32Cases: Case[] = [
     inputs: [{ shape: [2, 3, 3, 4] }, { shape: [3, 2, 3, 3] }, { shape: [2] }],
     build: (g, [x, w, b]) => g.convTranspose(x, w, b, { strides: [2, 2], pads: [1, 1, 1, 1], outputPadding: [1, 0] }),
   },
+  {
+    name: 'LayerNormalization float32 (reuses the forward Mean/InvStdDev)',
+    inputs: [{ shape: [2, 3, 8] }, { shape: [8] }, { shape: [8] }],
+    build: (g, [x, s, b]) => g.layerNorm(x, s, b, -1, 1e-5),
+  },
+  {
+    name: 'LayerNormalization float32 axis 1, no bias',
+    inputs: [{ shape: [2, 3, 4] }, { shape: [3, 4] }],
+    build: (g, [x, s]) => g.layerNorm(x, s, undefined, 1, 1e-5),
+  },
   { name: 'Resize nearest x2', inputs: [{ shape: [1, 2, 3, 4] }], build: (g, [x]) => g.resizeNearest2x(x) },
 ];
 
@@ -153,7 +163,7 @@ const adjointCases: { c: Case; linearIn: number[][] }[] = [
   { c: float32Cases[4], linearIn: [[0], [1]] },
   { c: float32Cases[5], linearIn: [[0]] },
   { c: float32Cases[6], linearIn: [[0, 2], [1, 2]] },
-  { c: float32Cases[7], linearIn: [[0]] },
+  { c: float32Cases.find((c) => c.name.startsWith('Resize'))!, linearIn: [[0]] },
 ];
 
 for (const c of float64Cases) {

@@ -35,7 +35,17 @@ export const LayerNormalization: OpGradient = {
     const axis = intAttribute(ctx.node, 'axis', -1);
     const a = axis < 0 ? axis + x.rank : axis;
     const leading = x.shape.slice(0, a);
-    const { xHat: xHatFlat, r } = standardise(g, flatGroups(g, x, leading), floatAttribute(ctx.node, 'epsilon', 1e-5));
+    const [, savedMean, savedInvStdDev] = ctx.node.outputs;
+    let xHatFlat: Value;
+    let r: Value;
+    if (savedMean && savedInvStdDev) {
+      // Reuse the forward pass's statistics instead of recomputing them.
+      const stat = (v: Value) => g.reshape(g.cast(v, x.dtype), [...leading, 1]);
+      r = stat(savedInvStdDev);
+      xHatFlat = g.mul(g.sub(flatGroups(g, x, leading), stat(savedMean)), r);
+    } else {
+      ({ xHat: xHatFlat, r } = standardise(g, flatGroups(g, x, leading), floatAttribute(ctx.node, 'epsilon', 1e-5)));
+    }
     const xHat = g.reshape(xHatFlat, x.shape);
     // The leading dims of dγ, dβ are summed by the driver's unbroadcast.
     const dScale = ctx.needs[1] ? g.mul(dY, xHat) : undefined;
