@@ -40,6 +40,7 @@ const float64Cases: Case[] = [
   { name: 'MatMul [2,3]x[3,4]', inputs: [{ shape: [2, 3] }, { shape: [3, 4] }], build: (g, [a, b]) => g.matMul(a, b) },
   { name: 'MatMul batched [2,2,3]x[3,4]', inputs: [{ shape: [2, 2, 3] }, { shape: [3, 4] }], build: (g, [a, b]) => g.matMul(a, b) },
   { name: 'MatMul batch broadcast [1,2,3]x[2,3,2]', inputs: [{ shape: [1, 2, 3] }, { shape: [2, 3, 2] }], build: (g, [a, b]) => g.matMul(a, b) },
+  { name: 'MatMul matrix x batch [2,3]x[2,3,4]', inputs: [{ shape: [2, 3] }, { shape: [2, 3, 4] }], build: (g, [a, b]) => g.matMul(a, b) },
   { name: 'Softmax last axis', inputs: [{ shape: [2, 3, 4] }], build: (g, [a]) => g.softmax(a, -1) },
   { name: 'Softmax axis 1', inputs: [{ shape: [2, 3, 4] }], build: (g, [a]) => g.softmax(a, 1) },
   { name: 'ReduceMean axis 1 keepdims', inputs: [{ shape: [2, 3, 4] }], build: (g, [a]) => g.reduceMean(a, [1], true) },
