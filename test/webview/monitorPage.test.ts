@@ -332,10 +332,19 @@ describe('monitor page', () => {
       await monitor.page.waitForFunction(() => Array.from(document.querySelectorAll<HTMLImageElement>('#gallery img')).every((img) => img.complete && img.naturalWidth > 0));
       const colors = await monitor.page.evaluate(() => {
         const chart = (window as any).__monitor.chart;
-        return { average: chart.data.datasets[1].borderColor, background: getComputedStyle(document.body).backgroundColor };
+        // What is drawn: the resolved options of the elements, not only the dataset's settings.
+        return {
+          average: chart.getDatasetMeta(1).dataset.options.borderColor,
+          savedMarker: chart.getDatasetMeta(3).data[0].options.backgroundColor,
+          background: getComputedStyle(document.body).backgroundColor,
+        };
       });
-      const expected = { light: ['#1a85ff', 'rgb(255, 255, 255)'], dark: ['#3794ff', 'rgb(31, 31, 31)'], 'high-contrast': ['#3794ff', 'rgb(0, 0, 0)'] }[theme];
-      assert.deepEqual([colors.average, colors.background], expected);
+      const expected = {
+        light: ['#1a85ff', '#652d90', 'rgb(255, 255, 255)'],
+        dark: ['#3794ff', '#b180d7', 'rgb(31, 31, 31)'],
+        'high-contrast': ['#3794ff', '#b180d7', 'rgb(0, 0, 0)'],
+      }[theme];
+      assert.deepEqual([colors.average, colors.savedMarker, colors.background], expected);
       await monitor.page.screenshot({ path: join(artifactsDir, `monitor-${theme}.png`), fullPage: true });
       assert.deepEqual(monitor.problems, []);
       await monitor.page.close();

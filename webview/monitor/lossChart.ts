@@ -22,21 +22,7 @@ export class LossChart {
 
   constructor(canvas: HTMLCanvasElement) {
     const colors = readThemeColors();
-    const datasets: LineDataset[] = [
-      { label: 'Loss', data: [], yAxisID: 'y', borderWidth: 1, pointRadius: 0 },
-      { label: 'Moving average', data: [], yAxisID: 'y', borderWidth: 2.5, pointRadius: 0 },
-      { label: 'Learning rate', data: [], yAxisID: 'yLearningRate', borderWidth: 1.5, pointRadius: 0, stepped: 'before', borderDash: [6, 3] },
-      {
-        label: 'Saved embedding',
-        data: [],
-        yAxisID: 'y',
-        showLine: false,
-        pointStyle: 'rectRot',
-        pointRadius: 6,
-        pointHoverRadius: 8,
-        borderWidth: 1.5,
-      },
-    ];
+    const datasets = this.buildDatasets(colors);
     this.chart = new Chart<'line', Point[]>(canvas, {
       type: 'line',
       data: { datasets },
@@ -50,7 +36,21 @@ export class LossChart {
         scales: {
           x: { type: 'linear', title: { display: true, text: 'step' }, ticks: { precision: 0 } },
           y: { type: 'linear', min: 0, suggestedMax: 0.4, title: { display: true, text: 'loss' } },
-          yLearningRate: { type: 'logarithmic', position: 'right', title: { display: true, text: 'learning rate' }, grid: { drawOnChartArea: false } },
+          yLearningRate: {
+            type: 'logarithmic',
+            position: 'right',
+            title: { display: true, text: 'learning rate (log)' },
+            grid: { drawOnChartArea: false },
+            ticks: {
+              autoSkip: true,
+              // Label the 1-2-5 values only: a log axis labelled at every tick is unreadable.
+              callback: (value) => {
+                const v = Number(value);
+                const mantissa = v / 10 ** Math.floor(Math.log10(v) + 1e-9);
+                return [1, 2, 5].some((m) => Math.abs(mantissa - m) < 1e-6) ? formatLearningRate(v) : '';
+              },
+            },
+          },
         },
         plugins: {
           decimation: { enabled: true, algorithm: 'min-max' },
@@ -71,16 +71,46 @@ export class LossChart {
     this.applyTheme(colors);
   }
 
-  /** Re-reads nothing: call with fresh colours (readThemeColors) after a theme change. */
+  // Dataset colours are fixed at creation (chart.js keeps resolved point options), so a theme
+  // change builds fresh dataset objects over the same series.
+  private buildDatasets(colors: ThemeColors): LineDataset[] {
+    const hidden = (i: number) => (this.chart ? !this.chart.isDatasetVisible(i) : false);
+    const loss = withAlpha(colors.loss, colors.highContrast ? 0.8 : 0.35);
+    return [
+      { label: 'Loss', data: this.series.loss, yAxisID: 'y', borderWidth: 1, pointRadius: 0, borderColor: loss, backgroundColor: loss },
+      { label: 'Moving average', data: this.series.lossAverage, yAxisID: 'y', borderWidth: 2.5, pointRadius: 0, borderColor: colors.lossAverage, backgroundColor: colors.lossAverage },
+      {
+        label: 'Learning rate',
+        data: this.series.learningRate,
+        yAxisID: 'yLearningRate',
+        borderWidth: 1.5,
+        pointRadius: 0,
+        stepped: 'before',
+        borderDash: [6, 3],
+        borderColor: colors.learningRate,
+        backgroundColor: colors.learningRate,
+      },
+      {
+        label: 'Saved embedding',
+        data: this.savedPoints,
+        yAxisID: 'y',
+        showLine: false,
+        pointStyle: 'rectRot',
+        pointRadius: 6,
+        pointHoverRadius: 8,
+        borderWidth: 1.5,
+        borderColor: colors.foreground,
+        backgroundColor: colors.saved,
+        pointBorderColor: colors.foreground,
+        pointBackgroundColor: colors.saved,
+      },
+    ].map((dataset, i) => ({ ...dataset, hidden: hidden(i) }) as LineDataset);
+  }
+
+  /** Call with fresh colours (readThemeColors) after a theme change. */
   applyTheme(colors: ThemeColors = readThemeColors()): void {
     const chart = this.chart;
-    const [loss, average, rate, saved] = chart.data.datasets;
-    loss.borderColor = withAlpha(colors.loss, colors.highContrast ? 0.8 : 0.35);
-    average.borderColor = colors.lossAverage;
-    rate.borderColor = colors.learningRate;
-    saved.borderColor = colors.foreground;
-    saved.backgroundColor = colors.saved;
-    for (const dataset of [loss, average, rate]) dataset.backgroundColor = dataset.borderColor;
+    chart.data.datasets = this.buildDatasets(colors);
     const zoneColors: Record<LossZone['id'], string> = { healthy: colors.healthy, plateau: colors.plateau, diverged: colors.diverged };
     const zones: LossZone[] = tutorialLossZones.map((zone) => ({ ...zone, color: zoneColors[zone.id] }));
     const options = chart.options;
@@ -101,6 +131,7 @@ export class LossChart {
   }
 
   // The full series live here: with decimation on, a dataset's `data` reads back the decimated copy.
+  private savedPoints: Point[] = [];
   private series = { loss: [] as Point[], lossAverage: [] as Point[], learningRate: [] as Point[] };
 
   /** Brings the datasets up to date with the model, appending when only new points arrived. */
@@ -122,8 +153,15 @@ export class LossChart {
     datasets[datasetIndex.loss].data = loss;
     datasets[datasetIndex.lossAverage].data = lossAverage;
     datasets[datasetIndex.learningRate].data = learningRate;
-    datasets[datasetIndex.saved].data = model.saved.filter((m) => Number.isFinite(m.loss)).map((m) => ({ x: m.step, y: m.loss }));
+    this.savedPoints = model.saved.filter((m) => Number.isFinite(m.loss)).map((m) => ({ x: m.step, y: m.loss }));
+    datasets[datasetIndex.saved].data = this.savedPoints;
     const scales = this.chart.options.scales!;
+    // Whole decades around the rates used, so a change of rate reads as a step, not a cliff.
+    const rates = learningRate.length > 0 ? [Math.min(...model.learningRate), Math.max(...model.learningRate)] : null;
+    if (rates && rates[0] > 0) {
+      scales.yLearningRate!.min = 10 ** Math.floor(Math.log10(rates[0]) + 1e-9);
+      scales.yLearningRate!.max = 10 ** Math.ceil(Math.log10(rates[1]) - 1e-9 + (rates[0] === rates[1] ? 1e-6 : 0));
+    }
     scales.x!.min = n > 0 ? model.steps[0] : 0;
     scales.x!.max = Math.max(n > 0 ? model.steps[n - 1] : 1, ...model.saved.map((m) => m.step));
     this.chart.update('none');
