@@ -63,7 +63,26 @@ export function numberToFloat16Bits(value: number): number {
 /** Converts float32 values to half-precision bit patterns (round to nearest even). */
 export function float32ArrayToFloat16(values: ArrayLike<number>): Uint16Array {
   const out = new Uint16Array(values.length);
-  for (let i = 0; i < values.length; i++) out[i] = numberToFloat16Bits(values[i]);
+  if (!(values instanceof Float32Array)) {
+    for (let i = 0; i < values.length; i++) out[i] = numberToFloat16Bits(values[i]);
+    return out;
+  }
+  // the same rounding as numberToFloat16Bits, inlined over the bits: multi-GB checkpoints go through here
+  const bits = new Uint32Array(values.buffer, values.byteOffset, values.length);
+  for (let i = 0; i < bits.length; i++) {
+    const x = bits[i];
+    const exponent = (x >>> 23) & 0xff;
+    const halfExponent = exponent - 112;
+    if (halfExponent > 0 && halfExponent < 0x1f) {
+      const mantissa = x & 0x7fffff;
+      const halfMantissa = mantissa >>> 13;
+      const remainder = mantissa & 0x1fff;
+      const roundUp = remainder > 0x1000 || (remainder === 0x1000 && (halfMantissa & 1) === 1) ? 1 : 0;
+      out[i] = ((x >>> 16) & 0x8000) | ((halfExponent << 10) + halfMantissa + roundUp);
+    } else {
+      out[i] = numberToFloat16Bits(values[i]); // zero, subnormal, overflow, Inf, NaN
+    }
+  }
   return out;
 }
 

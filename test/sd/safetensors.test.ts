@@ -4,7 +4,7 @@ import { mkdtempSync, writeFileSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openSafetensors, writeSafetensors, writeSafetensorsStreaming, maxHeaderLength } from '../../src/sd/safetensors';
-import { float16BitsToNumber, numberToFloat16Bits, float32ArrayToBfloat16, bfloat16ArrayToFloat32 } from '../../src/sd/float16';
+import { float16BitsToNumber, numberToFloat16Bits, float32ArrayToBfloat16, bfloat16ArrayToFloat32, float32ArrayToFloat16 } from '../../src/sd/float16';
 
 const fixtureDir = join(__dirname, '../../../shared/fixtures/sd1-tiny');
 const scratch = mkdtempSync(join(tmpdir(), 'safetensors-test-'));
@@ -209,4 +209,14 @@ test('float16 and bfloat16 conversions on hand-checked values', () => {
   const bf = float32ArrayToBfloat16([1, -2.5, 1 + 2 ** -8, 1 + 3 * 2 ** -8]);
   assert.deepEqual([...bf], [0x3f80, 0xc020, 0x3f80, 0x3f82]);
   assert.deepEqual([...bfloat16ArrayToFloat32(bf)], [1, -2.5, 1, 1 + 2 ** -6]);
+});
+
+test('bulk float32 → float16 agrees with the scalar rounding on every kind of value', () => {
+  const values = Float32Array.from([0, -0, 1, -2, 65504, 65520, 1e6, -1e6, 2 ** -14, 2 ** -15, 3 * 2 ** -25, 2 ** -30, 1 + 2 ** -11, 1 + 3 * 2 ** -11, Infinity, -Infinity, NaN, 0.1, -0.3333]);
+  const random = new Float32Array(10_000);
+  for (let i = 0; i < random.length; i++) random[i] = (Math.sin(i * 12.9898) * 43758.5453 % 1) * 2 ** ((i % 40) - 20);
+  for (const array of [values, random]) {
+    const bulk = float32ArrayToFloat16(array);
+    for (let i = 0; i < array.length; i++) assert.equal(bulk[i], numberToFloat16Bits(array[i]), `${array[i]}`);
+  }
 });
