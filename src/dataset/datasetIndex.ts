@@ -53,6 +53,8 @@ export interface IndexChange {
   /** Absolute paths whose entries were added, changed or removed. */
   files: string[];
   kinds: IndexedFileKind[];
+  /** Tag keys whose set of caption files changed (added to or dropped from a caption). */
+  tags: string[];
 }
 
 export interface BuildOptions extends ScanOptions {
@@ -85,7 +87,9 @@ export class DatasetIndex {
     const scan = await scanDatasetFolder(absoluteRoot, options);
     const index = new DatasetIndex(absoluteRoot, scan.problems, scan.truncated);
     const concurrency = options.concurrency ?? 32;
-    await forEachLimited(scan.captions, concurrency, async (path) => index.setCaptionEntry(await readCaptionEntry(path, index.displayName(path))));
+    await forEachLimited(scan.captions, concurrency, async (path) => {
+      index.setCaptionEntry(await readCaptionEntry(path, index.displayName(path)));
+    });
     await forEachLimited(scan.images, Math.min(concurrency, 8), async (path) => index.setImageEntry(await readImageEntry(path, index.displayName(path))));
     for (const name of settingsFileNames) {
       const path = join(absoluteRoot, settingsFolder, name);
@@ -202,34 +206,35 @@ export class DatasetIndex {
    */
   async updateFile(path: string, text?: string): Promise<IndexChange> {
     const kind = this.kindOf(path);
-    if (!kind) return { files: [], kinds: [] };
+    if (!kind) return { files: [], kinds: [], tags: [] };
     if (kind === 'settings') {
       const name = basename(path) as SettingsFileName;
       this.settings.set(name, { name, path, text: text ?? (await readTextIfPresent(path)) });
       this.version++;
-      return { files: [path], kinds: ['settings'] };
+      return { files: [path], kinds: ['settings'], tags: [] };
     }
+    let tags: string[] = [];
     if (kind === 'caption') {
       if (text !== undefined) {
-        this.setCaptionEntry(captionEntryFromText(path, text, this.displayName(path), true));
+        tags = this.setCaptionEntry(captionEntryFromText(path, text, this.displayName(path), true));
       } else {
         if (!(await exists(path))) return this.removeFile(path);
-        this.setCaptionEntry(await readCaptionEntry(path, this.displayName(path)));
+        tags = this.setCaptionEntry(await readCaptionEntry(path, this.displayName(path)));
       }
     } else {
       if (!(await exists(path))) return this.removeFile(path);
       this.setImageEntry(await readImageEntry(path, this.displayName(path)));
     }
     this.version++;
-    return { files: [path], kinds: [kind] };
+    return { files: [path], kinds: [kind], tags };
   }
 
   /** Updates a caption from an editor's text without touching the disk (synchronous). */
   setCaptionText(path: string, text: string): IndexChange {
-    if (this.kindOf(path) !== 'caption') return { files: [], kinds: [] };
-    this.setCaptionEntry(captionEntryFromText(path, text, this.displayName(path), true));
+    if (this.kindOf(path) !== 'caption') return { files: [], kinds: [], tags: [] };
+    const tags = this.setCaptionEntry(captionEntryFromText(path, text, this.displayName(path), true));
     this.version++;
-    return { files: [path], kinds: ['caption'] };
+    return { files: [path], kinds: ['caption'], tags };
   }
 
   removeFile(path: string): IndexChange {
@@ -238,7 +243,7 @@ export class DatasetIndex {
       const name = basename(path) as SettingsFileName;
       this.settings.set(name, { name, path });
       this.version++;
-      return { files: [path], kinds: ['settings'] };
+      return { files: [path], kinds: ['settings'], tags: [] };
     }
     const caption = this.captionEntries.get(path);
     if (caption) {
@@ -246,26 +251,26 @@ export class DatasetIndex {
       this.captionEntries.delete(path);
       this.byStem.get(caption.stemKey)?.captions.delete(path);
       this.version++;
-      return { files: [path], kinds: ['caption'] };
+      return { files: [path], kinds: ['caption'], tags: [...new Set((caption.caption?.tags ?? []).map((t) => t.key))] };
     }
     const image = this.imageEntries.get(path);
     if (image) {
       this.imageEntries.delete(path);
       this.byStem.get(image.stemKey)?.images.delete(path);
       this.version++;
-      return { files: [path], kinds: ['image'] };
+      return { files: [path], kinds: ['image'], tags: [] };
     }
     // A deleted folder: forget everything under it.
     const prefix = path.endsWith(sep) ? path : path + sep;
-    const files: string[] = [];
-    const kinds: IndexedFileKind[] = [];
+    const total: IndexChange = { files: [], kinds: [], tags: [] };
     for (const p of [...this.captionEntries.keys(), ...this.imageEntries.keys()]) {
       if (!p.startsWith(prefix)) continue;
       const change = this.removeFile(p);
-      files.push(...change.files);
-      kinds.push(...change.kinds);
+      total.files.push(...change.files);
+      total.kinds.push(...change.kinds);
+      total.tags.push(...change.tags);
     }
-    return { files, kinds };
+    return total;
   }
 
   private stemGroup(stemKey: string): { captions: Set<string>; images: Set<string> } {
@@ -277,8 +282,11 @@ export class DatasetIndex {
     return group;
   }
 
-  private setCaptionEntry(entry: CaptionEntry): void {
+  /** Stores the entry; returns the tag keys whose file sets changed. */
+  private setCaptionEntry(entry: CaptionEntry): string[] {
     const previous = this.captionEntries.get(entry.path);
+    const before = new Set((previous?.caption?.tags ?? []).map((t) => t.key));
+    const after = new Set((entry.caption?.tags ?? []).map((t) => t.key));
     if (previous) this.forgetCaptionTags(previous);
     this.captionEntries.set(entry.path, entry);
     this.stemGroup(entry.stemKey).captions.add(entry.path);
@@ -296,6 +304,10 @@ export class DatasetIndex {
       }
       counts.set(tag.raw, (counts.get(tag.raw) ?? 0) + 1);
     }
+    const changed: string[] = [];
+    for (const key of before) if (!after.has(key)) changed.push(key);
+    for (const key of after) if (!before.has(key)) changed.push(key);
+    return changed;
   }
 
   private forgetCaptionTags(entry: CaptionEntry): void {

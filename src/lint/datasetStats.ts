@@ -2,7 +2,8 @@
 // the shared outfit, fixed traits, and which tags specialise which. Tag counts themselves come
 // from the index, which keeps them current file by file.
 import type { DatasetIndex } from '../dataset/datasetIndex';
-import { isClothingTag, traitCategoryOf } from './knowledge';
+import { isClothingTag } from './knowledge/clothing';
+import { traitCategoryOf } from './knowledge/traits';
 
 /** Below these caption counts, majorities and rarity say nothing. */
 export const minCaptionsForRare = 5;

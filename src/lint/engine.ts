@@ -2,7 +2,7 @@
 // whole, and keeps the results current after changes. Dataset-wide facts are computed once
 // per index state; each target records which facts it asked for, so after a change only the
 // changed files and the targets whose facts changed are linted again.
-import type { DatasetIndex, IndexChange } from '../dataset/datasetIndex';
+import { stemKeyOf, type DatasetIndex, type IndexChange } from '../dataset/datasetIndex';
 import type { LintConfig } from './config';
 import type { LintDiagnostic, LintFix, Severity } from './types';
 import type { DatasetQueries, FixContext, LintRule, LintTarget, RuleContext } from './rule';
@@ -12,8 +12,23 @@ import { allRules } from './rules';
 
 const datasetTargetId = '\u0000dataset';
 
+type QueryKind =
+  | 'captionCount'
+  | 'imageCount'
+  | 'tagFileCount'
+  | 'isRareTag'
+  | 'hasImage'
+  | 'hasCaption'
+  | 'underscoreMajority'
+  | 'outfitMajority'
+  | 'isOutfitOutlier'
+  | 'fixedTraits'
+  | 'specificsOf';
+
+/** One recorded question about the dataset, its last answer, and the targets that asked it. */
 interface Query {
-  compute: () => unknown;
+  kind: QueryKind;
+  argument: string;
   value: unknown;
   serialised: string;
   dependents: Set<string>;
@@ -34,8 +49,9 @@ export class LintSession {
   private readonly rules: readonly LintRule[];
   private readonly byTarget = new Map<string, LintDiagnostic[]>();
   private readonly byFile = new Map<string, LintDiagnostic[]>();
-  private readonly queries = new Map<string, Query>();
-  private readonly targetQueries = new Map<string, Set<string>>();
+  /** Questions by kind, then by argument ('' for questions without one). */
+  private readonly queries = new Map<QueryKind, Map<string, Query>>();
+  private readonly targetQueries = new Map<string, Query[]>();
   private linted = false;
 
   constructor(
@@ -78,22 +94,42 @@ export class LintSession {
    * Call after the index changed (`index.updateFile`/`removeFile`): lints the changed files and
    * every target whose dataset-wide facts changed, and says which files' diagnostics changed.
    */
-  update(change: IndexChange | { files: string[]; kinds?: string[] }): LintUpdate {
+  update(change: IndexChange | { files: string[]; kinds?: string[]; tags?: string[] }): LintUpdate {
     if (!this.linted || (change.kinds ?? []).includes('settings')) return this.relintEverything();
     const dirty = new Set<string>();
     for (const file of change.files) dirty.add(file);
-    // Re-ask every recorded question; targets that got a different answer are linted again.
-    for (const [key, query] of this.queries) {
-      if (query.dependents.size === 0) {
-        this.queries.delete(key);
-        continue;
-      }
-      const value = query.compute();
+    // Ask again the recorded questions whose answers may have moved; targets that get a
+    // different answer are linted again. Knowing which tags changed narrows the per-tag
+    // questions to those tags (and, for specifics, to the tags they end with).
+    const reask = (query: Query) => {
+      const value = this.answer(query.kind, query.argument);
       const serialised = serialise(value);
       if (serialised !== query.serialised) {
         query.value = value;
         query.serialised = serialised;
         for (const target of query.dependents) dirty.add(target);
+      }
+    };
+    const captionCountBefore = this.queries.get('captionCount')?.get('')?.serialised;
+    for (const kind of ['captionCount', 'imageCount', 'underscoreMajority', 'outfitMajority', 'fixedTraits'] as const) {
+      const query = this.queries.get(kind)?.get('');
+      if (query) reask(query);
+    }
+    const countChanged = this.queries.get('captionCount')?.get('')?.serialised !== captionCountBefore;
+    const tags = change.tags;
+    const stems = new Set(change.files.map(stemKeyOf));
+    for (const [kind, byArgument] of this.queries) {
+      if (kind === 'captionCount' || kind === 'imageCount' || kind === 'underscoreMajority' || kind === 'outfitMajority' || kind === 'fixedTraits') continue;
+      let arguments_: Iterable<string>;
+      if (!tags || ((kind === 'isRareTag' || kind === 'isOutfitOutlier') && countChanged)) arguments_ = [...byArgument.keys()];
+      else if (kind === 'hasImage' || kind === 'hasCaption') arguments_ = stems;
+      else if (kind === 'specificsOf') arguments_ = tags.flatMap(wordSuffixes);
+      else arguments_ = tags;
+      for (const argument of arguments_) {
+        const query = byArgument.get(argument);
+        if (!query) continue;
+        if (query.dependents.size === 0) byArgument.delete(argument);
+        else reask(query);
       }
     }
     const touchedFiles = new Set<string>();
@@ -176,14 +212,14 @@ export class LintSession {
 
   private forgetTarget(id: string): void {
     this.byTarget.delete(id);
-    for (const key of this.targetQueries.get(id) ?? []) this.queries.get(key)?.dependents.delete(id);
+    for (const query of this.targetQueries.get(id) ?? []) query.dependents.delete(id);
     this.targetQueries.delete(id);
   }
 
   private lintTarget(target: LintTarget): void {
     const id = target.kind === 'dataset' ? datasetTargetId : target.file;
     const found: LintDiagnostic[] = [];
-    const dataset = this.queriesFor(id);
+    const dataset = new TrackedQueries(this, id);
     for (const rule of this.rules) {
       if (!rule.targets.includes(target.kind)) continue;
       const level = this.settings.levels[rule.id];
@@ -210,39 +246,104 @@ export class LintSession {
     if (found.length > 0) this.byTarget.set(id, found);
   }
 
-  private ask<T>(targetId: string, key: string, compute: () => T): T {
-    let query = this.queries.get(key);
+  /** Answers a question for a target and records that the target depends on the answer. */
+  ask(targetId: string, kind: QueryKind, argument: string): unknown {
+    let byArgument = this.queries.get(kind);
+    if (!byArgument) {
+      byArgument = new Map();
+      this.queries.set(kind, byArgument);
+    }
+    let query = byArgument.get(argument);
     if (!query) {
-      const value = compute();
-      query = { compute, value, serialised: serialise(value), dependents: new Set() };
-      this.queries.set(key, query);
+      const value = this.answer(kind, argument);
+      query = { kind, argument, value, serialised: serialise(value), dependents: new Set() };
+      byArgument.set(argument, query);
     }
-    query.dependents.add(targetId);
-    let keys = this.targetQueries.get(targetId);
-    if (!keys) {
-      keys = new Set();
-      this.targetQueries.set(targetId, keys);
+    if (!query.dependents.has(targetId)) {
+      query.dependents.add(targetId);
+      const list = this.targetQueries.get(targetId);
+      if (list) list.push(query);
+      else this.targetQueries.set(targetId, [query]);
     }
-    keys.add(key);
-    return query.value as T;
+    return query.value;
   }
 
-  private queriesFor(id: string): DatasetQueries {
+  private answer(kind: QueryKind, argument: string): unknown {
     const { stats, index } = this;
-    return {
-      captionCount: () => this.ask(id, 'captionCount', () => stats.captionCount()),
-      imageCount: () => this.ask(id, 'imageCount', () => index.imageCount),
-      tagFileCount: (key) => this.ask(id, `count:${key}`, () => index.tagFileCount(key)),
-      isRareTag: (key) => this.ask(id, `rare:${key}`, () => stats.isRareTag(key)),
-      hasImage: (stem) => this.ask(id, `hasImage:${stem}`, () => index.hasImageForStem(stem)),
-      hasCaption: (stem) => this.ask(id, `hasCaption:${stem}`, () => index.hasCaptionForStem(stem)),
-      underscoreMajority: () => this.ask(id, 'underscoreMajority', () => stats.underscoreMajority()),
-      outfitMajority: () => this.ask(id, 'outfitMajority', () => stats.outfitMajority()),
-      isOutfitOutlier: (key) => this.ask(id, `outfitOutlier:${key}`, () => stats.isOutfitOutlier(key)),
-      fixedTraits: () => this.ask(id, 'fixedTraits', () => stats.fixedTraits()),
-      specificsOf: (key) => this.ask(id, `specifics:${key}`, () => stats.specificsOf(key)),
-    };
+    switch (kind) {
+      case 'captionCount':
+        return stats.captionCount();
+      case 'imageCount':
+        return index.imageCount;
+      case 'tagFileCount':
+        return index.tagFileCount(argument);
+      case 'isRareTag':
+        return stats.isRareTag(argument);
+      case 'hasImage':
+        return index.hasImageForStem(argument);
+      case 'hasCaption':
+        return index.hasCaptionForStem(argument);
+      case 'underscoreMajority':
+        return stats.underscoreMajority();
+      case 'outfitMajority':
+        return stats.outfitMajority();
+      case 'isOutfitOutlier':
+        return stats.isOutfitOutlier(argument);
+      case 'fixedTraits':
+        return stats.fixedTraits();
+      case 'specificsOf':
+        return stats.specificsOf(argument);
+    }
   }
+}
+
+/** The dataset questions one target may ask, each recorded as a dependency of that target. */
+class TrackedQueries implements DatasetQueries {
+  constructor(
+    private readonly session: LintSession,
+    private readonly targetId: string,
+  ) {}
+  captionCount(): number {
+    return this.session.ask(this.targetId, 'captionCount', '') as number;
+  }
+  imageCount(): number {
+    return this.session.ask(this.targetId, 'imageCount', '') as number;
+  }
+  tagFileCount(key: string): number {
+    return this.session.ask(this.targetId, 'tagFileCount', key) as number;
+  }
+  isRareTag(key: string): boolean {
+    return this.session.ask(this.targetId, 'isRareTag', key) as boolean;
+  }
+  hasImage(stemKey: string): boolean {
+    return this.session.ask(this.targetId, 'hasImage', stemKey) as boolean;
+  }
+  hasCaption(stemKey: string): boolean {
+    return this.session.ask(this.targetId, 'hasCaption', stemKey) as boolean;
+  }
+  underscoreMajority(): 'underscores' | 'spaces' | undefined {
+    return this.session.ask(this.targetId, 'underscoreMajority', '') as 'underscores' | 'spaces' | undefined;
+  }
+  outfitMajority(): string[] {
+    return this.session.ask(this.targetId, 'outfitMajority', '') as string[];
+  }
+  isOutfitOutlier(key: string): boolean {
+    return this.session.ask(this.targetId, 'isOutfitOutlier', key) as boolean;
+  }
+  fixedTraits(): string[] {
+    return this.session.ask(this.targetId, 'fixedTraits', '') as string[];
+  }
+  specificsOf(key: string): string[] {
+    return this.session.ask(this.targetId, 'specificsOf', key) as string[];
+  }
+}
+
+/** `red maple leaf` → `maple leaf`, `leaf`: the general tags a tag is specific for. */
+function wordSuffixes(key: string): string[] {
+  const words = key.split(' ');
+  const result: string[] = [];
+  for (let i = 1; i < words.length; i++) result.push(words.slice(i).join(' '));
+  return result;
 }
 
 function serialise(value: unknown): string {

@@ -10,6 +10,8 @@ import { parseTrainingSettings, type TrainingLintSettings } from './trainingSett
 export interface VagueTagAdvice {
   tag: string;
   alternatives: string[];
+  /** `tagKey` of each alternative, in the same order. */
+  alternativeKeys: string[];
   source: 'knowledge base' | 'setting' | 'workspace';
 }
 
@@ -31,11 +33,11 @@ export function resolveLintSettings(index: DatasetIndex, config: LintConfig): Re
   const advice = parseTagAdvice(adviceFile.text, index.displayName(adviceFile.path));
   const training = parseTrainingSettings(trainingFile.text, index.displayName(trainingFile.path));
   const vagueTags = new Map<string, VagueTagAdvice>();
-  for (const [form, entry] of builtInVagueTagIndex) vagueTags.set(form, { tag: entry.tag, alternatives: entry.alternatives, source: 'knowledge base' });
+  for (const [form, entry] of builtInVagueTagIndex) vagueTags.set(form, { tag: entry.tag, alternatives: entry.alternatives, alternativeKeys: entry.alternatives.map(tagKey), source: 'knowledge base' });
   for (const [tag, alternatives] of Object.entries(config.extraVagueTags ?? {})) {
-    vagueTags.set(tagKey(tag), { tag, alternatives, source: 'setting' });
+    vagueTags.set(tagKey(tag), { tag, alternatives, alternativeKeys: alternatives.map(tagKey), source: 'setting' });
   }
-  for (const [key, alternatives] of advice.vagueTags) vagueTags.set(key, { tag: key, alternatives, source: 'workspace' });
+  for (const [key, alternatives] of advice.vagueTags) vagueTags.set(key, { tag: key, alternatives, alternativeKeys: alternatives.map(tagKey), source: 'workspace' });
   return {
     levels: { ...(config.rules ?? {}) },
     vagueTags,

@@ -1,5 +1,5 @@
 import type { LintRule } from '../rule';
-import { backgroundKindOf } from '../knowledge';
+import { backgroundKindOf } from '../knowledge/backgrounds';
 import { codeOf } from '../tagEdits';
 
 export const complexBackgroundRule: LintRule = {

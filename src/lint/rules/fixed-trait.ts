@@ -1,6 +1,6 @@
 import type { LintRule } from '../rule';
 import type { TextEdit } from '../types';
-import { traitCategoryOf } from '../knowledge';
+import { traitCategoryOf } from '../knowledge/traits';
 import { codeOf, removeTagsEdits } from '../tagEdits';
 
 export const fixedTraitRule: LintRule = {

@@ -1,6 +1,6 @@
 import type { LintRule } from '../rule';
 import type { TextEdit } from '../types';
-import { metaTags } from '../knowledge';
+import { metaTags } from '../knowledge/metaTags';
 import { codeOf, removeTagsEdits } from '../tagEdits';
 import type { ParsedCaption } from '../../dataset/caption';
 

@@ -1,5 +1,5 @@
 import type { LintRule } from '../rule';
-import { isMultiplePeopleTag, peopleCountOf } from '../knowledge';
+import { isMultiplePeopleTag, peopleCountOf } from '../knowledge/peopleCount';
 import { codeOf } from '../tagEdits';
 
 export const multiplePeopleRule: LintRule = {

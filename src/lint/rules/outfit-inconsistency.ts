@@ -1,6 +1,6 @@
 import type { LintRule } from '../rule';
 import type { LintFix } from '../types';
-import { isClothingTag } from '../knowledge';
+import { isClothingTag } from '../knowledge/clothing';
 import { appendTagEdit, codeOf, spellLike } from '../tagEdits';
 import { prefersUnderscores } from '../captionStyle';
 import { rangeOf } from '../../dataset/caption';

@@ -1,6 +1,8 @@
 import type { LintRule } from '../rule';
 import type { LintFix, TextEdit } from '../types';
-import { traitCategoryOf, isPeopleCountTag, metaTags } from '../knowledge';
+import { traitCategoryOf } from '../knowledge/traits';
+import { isPeopleCountTag } from '../knowledge/peopleCount';
+import { metaTags } from '../knowledge/metaTags';
 import { codeOf, removeTagsEdits, spellLike } from '../tagEdits';
 import { prefersUnderscores } from '../captionStyle';
 import { tagKey, type ParsedCaption } from '../../dataset/caption';
@@ -8,16 +10,15 @@ import { tagKey, type ParsedCaption } from '../../dataset/caption';
 const maxAlternatives = 8;
 const maxDatasetFixes = 3;
 
-/** Edits turning every `tag` of the caption into `replacement` (or dropping it if already there). */
-function replaceInCaption(file: string, caption: ParsedCaption, key: string, replacement: string): TextEdit[] {
-  const replacementKey = tagKey(replacement);
+/** Edits turning every `key` tag of the caption into `replacement` (or dropping it if already there). */
+function replaceInCaption(file: string, caption: ParsedCaption, key: string, replacement: string, replacementKey: string, underscores: boolean): TextEdit[] {
   const occurrences = caption.tags.filter((t) => t.key === key);
   if (occurrences.length === 0) return [];
   const alreadyThere = caption.tags.some((t) => t.key === replacementKey);
   const [first, ...rest] = occurrences;
   const removals = alreadyThere ? occurrences : rest;
-  const edits = removeTagsEdits(file, caption, removals.map((t) => t.index));
-  if (!alreadyThere) edits.push({ file, range: first.range, newText: spellLike(replacement, prefersUnderscores(caption)) });
+  const edits = removals.length > 0 ? removeTagsEdits(file, caption, removals.map((t) => t.index)) : [];
+  if (!alreadyThere) edits.push({ file, range: first.range, newText: spellLike(replacement, underscores) });
   return edits;
 }
 
@@ -44,37 +45,40 @@ export const vagueTagRule: LintRule = {
       const specificsHere = specifics.filter((s) => keysHere.has(s));
       if (!advice && (specifics.length === 0 || specificsHere.length > 0)) continue;
       reported.add(tag.key);
-      const alternatives: string[] = [];
-      for (const s of specifics) if (!alternatives.includes(s)) alternatives.push(s);
-      for (const a of advice?.alternatives ?? []) if (!alternatives.includes(tagKey(a))) alternatives.push(a);
+      // The dataset's own specific tags first, then the advice; each with its comparison key.
+      const alternatives: Array<{ text: string; key: string }> = specifics.map((key) => ({ text: context.index.tagSpelling(key), key }));
+      advice?.alternatives.forEach((text, i) => {
+        const key = advice.alternativeKeys[i];
+        if (!specifics.includes(key)) alternatives.push({ text, key });
+      });
       const shown = alternatives.slice(0, maxAlternatives);
       const fromDataset = specifics.filter((s) => !specificsHere.includes(s));
       let message = `${codeOf(tag.raw)} is over-general: training it on one kind of ${advice?.tag ?? tag.key} makes every one the model draws look like yours.`;
       if (specificsHere.length > 0) message += ` This caption already names ${specificsHere.map(codeOf).join(', ')}.`;
       if (fromDataset.length > 0) message += ` Other captions of this dataset use ${fromDataset.slice(0, 4).map(codeOf).join(', ')}.`;
-      if (shown.length > 0 && fromDataset.length === 0) message += ` Name the kind instead, e.g. ${shown.slice(0, 4).map(codeOf).join(', ')}.`;
+      if (shown.length > 0 && fromDataset.length === 0) message += ` Name the kind instead, e.g. ${shown.slice(0, 4).map((a) => codeOf(a.text)).join(', ')}.`;
       if (shown.length === 0) message += ' Name the specific kind instead.';
       const fixes: LintFix[] = shown.map((alternative) => {
-        const already = keysHere.has(tagKey(alternative));
+        const already = keysHere.has(alternative.key);
         return {
-          title: already ? `Remove ${codeOf(tag.raw)} (this caption already has ${codeOf(alternative)})` : `Replace ${codeOf(tag.raw)} with ${codeOf(spellLike(alternative, underscores))}`,
-          edits: replaceInCaption(target.file, caption, tag.key, alternative),
+          title: already ? `Remove ${codeOf(tag.raw)} (this caption already has ${codeOf(alternative.text)})` : `Replace ${codeOf(tag.raw)} with ${codeOf(spellLike(alternative.text, underscores))}`,
+          edits: replaceInCaption(target.file, caption, tag.key, alternative.text, alternative.key, underscores),
           scope: 'problem' as const,
         };
       });
       for (const alternative of shown.slice(0, maxDatasetFixes)) {
         fixes.push({
-          title: `Replace ${codeOf(tag.key)} with ${codeOf(alternative)} in every caption of the dataset`,
+          title: `Replace ${codeOf(tag.key)} with ${codeOf(alternative.text)} in every caption of the dataset`,
           edits: [],
           scope: 'dataset',
-          deferred: { rule: 'vague-tag', action: 'replace-all', tag: tag.key, replacement: alternative },
+          deferred: { rule: 'vague-tag', action: 'replace-all', tag: tag.key, replacement: alternative.text },
         });
       }
       context.report({
         range: tag.range,
         message,
         severity: advice ? undefined : 'information',
-        data: { tag: tag.key, alternatives: shown },
+        data: { tag: tag.key, alternatives: shown.map((a) => a.text) },
         fixes,
       });
     }
@@ -84,7 +88,7 @@ export const vagueTagRule: LintRule = {
     if (!fix.tag || !fix.replacement) return edits;
     for (const path of context.index.filesWithTag(fix.tag)) {
       const entry = context.index.getCaption(path);
-      if (entry?.caption) edits.push(...replaceInCaption(path, entry.caption, fix.tag, fix.replacement));
+      if (entry?.caption) edits.push(...replaceInCaption(path, entry.caption, fix.tag, fix.replacement, tagKey(fix.replacement), prefersUnderscores(entry.caption)));
     }
     return edits;
   },
