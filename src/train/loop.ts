@@ -34,6 +34,7 @@ export interface TrainingRandom extends UniformSource {
 export interface PreviewRenderer {
   /** Renders the previews of `step` with these vectors; returns the preview events it produced. */
   render(step: number, vectors: Float32Array, learningRate: number): Promise<Extract<TrainerEvent, { type: 'preview' }>[]>;
+  release?(): Promise<void>;
 }
 
 export interface TrainingLoopOptions {

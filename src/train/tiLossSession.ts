@@ -4,15 +4,15 @@
 // the UNet on noisy = √ā·x0 + √(1−ā)·noise, loss = mean((eps − noise)²), and d loss / d emb by
 // reverse-mode autodiff. Noising coefficients and timestep features come from the host in
 // float64, as the reference computes them.
-import { statSync } from 'node:fs';
 import { join } from 'node:path';
-import { Graph, grad, serializeModel, placeModelForCheckpoint, type Session, type ProviderChoice } from '../onnx';
+import { grad, type Graph, type Session, type ProviderChoice } from '../onnx';
 import type { Sd1Architecture } from '../sd/architecture';
 import type { Checkpoint } from '../sd/checkpoint';
 import { clipTokenEmbeddings, clipTextHidden } from '../sd/clipTextGraph';
 import { noisingCoefficients } from '../sd/noiseSchedule';
 import { timestepFeatures, unetEps } from '../sd/unetGraph';
-import { CheckpointWeights, createWeightedSession } from '../sd/weights';
+import type { CheckpointWeights } from '../sd/weights';
+import { createCheckpointSession } from './checkpointSession';
 import type { TextualInversionStep, TrainingBatch, TrainingStepResult } from './trainingStep';
 
 export interface TiLossSessionOptions {
@@ -31,13 +31,9 @@ export interface TiLossSessionOptions {
   intraOpThreads?: number;
 }
 
-/** Checkpoints below this size are given to ORT in memory; larger ones are memory-mapped from a .onnx beside them. */
-const inMemoryLimitBytes = 512 * 2 ** 20;
-
-export function buildTiLossGraph(options: Omit<TiLossSessionOptions, 'provider' | 'cacheDir'>, weightsFor: (g: Graph) => CheckpointWeights): { graph: Graph; weights: CheckpointWeights } {
+/** Adds the step's inputs, nodes and outputs (`loss`, `grad`) to `g`. */
+export function buildTiLossGraph(g: Graph, weights: CheckpointWeights, options: Omit<TiLossSessionOptions, 'provider' | 'cacheDir'>): void {
   const { architecture: arch, vectors, batchSize: b, latentHeight: h, latentWidth: w } = options;
-  const g = new Graph('textual-inversion-step');
-  const weights = weightsFor(g);
   const text = arch.textEncoder;
   const emb = g.input('emb', 'float32', [vectors, text.width]);
   const inputIds = g.input('input_ids', 'int64', [b, text.positions]);
@@ -62,7 +58,6 @@ export function buildTiLossGraph(options: Omit<TiLossSessionOptions, 'provider' 
   const [gradient] = grad(g, loss, [emb]);
   g.output(loss, 'loss');
   g.output(gradient, 'grad');
-  return { graph: g, weights };
 }
 
 export class TiLossSession implements TextualInversionStep {
@@ -88,16 +83,8 @@ export class TiLossSession implements TextualInversionStep {
   }
 
   static async create(options: TiLossSessionOptions): Promise<TiLossSession> {
-    const source = options.checkpoint;
-    const single = source.files.length === 1 ? source.files[0] : null;
-    const small = source.files.reduce((s, f) => s + statSync(f).size, 0) < inMemoryLimitBytes;
-    const placement = !small && single ? placeModelForCheckpoint(single, { modelFileName: `${source.name}.ti-step-${options.batchSize}x${options.latentHeight}x${options.latentWidth}.onnx`, cacheDir: options.cacheDir }) : null;
-    const { graph, weights } = buildTiLossGraph(options, (g) => new CheckpointWeights(g, source, placement ? { locationOf: () => placement.dataLocation } : {}));
-    const bytes = serializeModel(graph, { opset: 21 });
-    const sessionOptions = { provider: options.provider, intraOpThreads: options.intraOpThreads };
-    const session = placement
-      ? await createWeightedSession(bytes, weights, { modelPath: placement.modelPath, session: sessionOptions })
-      : await createWeightedSession(bytes, weights, { inMemory: true, session: sessionOptions });
+    const name = `${options.checkpoint.name}.ti-step-${options.batchSize}x${options.latentHeight}x${options.latentWidth}.onnx`;
+    const session = await createCheckpointSession(options.checkpoint, name, (g, weights) => buildTiLossGraph(g, weights, options), options);
     return new TiLossSession(session, options);
   }
 

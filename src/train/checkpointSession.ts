@@ -1,0 +1,35 @@
+// One ORT session for a graph whose weights live in the checkpoint: small checkpoints are handed
+// to ORT in memory; large ones get their .onnx written beside the checkpoint (or into a cache
+// folder with a hard link) so ORT memory-maps the weights instead of copying gigabytes.
+import { statSync } from 'node:fs';
+import { Graph, placeModelForCheckpoint, serializeModel, type ProviderChoice, type Session } from '../onnx';
+import type { Checkpoint } from '../sd/checkpoint';
+import { CheckpointWeights, createWeightedSession } from '../sd/weights';
+
+/** Checkpoints below this size are given to ORT in memory. */
+export const inMemoryLimitBytes = 512 * 2 ** 20;
+
+export interface CheckpointSessionOptions {
+  provider: ProviderChoice;
+  cacheDir: string;
+  intraOpThreads?: number;
+}
+
+export async function createCheckpointSession(
+  checkpoint: Checkpoint,
+  modelFileName: string,
+  build: (g: Graph, weights: CheckpointWeights) => void,
+  options: CheckpointSessionOptions,
+): Promise<Session> {
+  const single = checkpoint.files.length === 1 ? checkpoint.files[0] : null;
+  const small = checkpoint.files.reduce((s, f) => s + statSync(f).size, 0) < inMemoryLimitBytes;
+  const placement = !small && single ? placeModelForCheckpoint(single, { modelFileName, cacheDir: options.cacheDir }) : null;
+  const g = new Graph(modelFileName.replace(/\.onnx$/, ''));
+  const weights = new CheckpointWeights(g, checkpoint, placement ? { locationOf: () => placement.dataLocation } : {});
+  build(g, weights);
+  const bytes = serializeModel(g, { opset: 21 });
+  const session = { provider: options.provider, intraOpThreads: options.intraOpThreads };
+  return placement
+    ? createWeightedSession(bytes, weights, { modelPath: placement.modelPath, session })
+    : createWeightedSession(bytes, weights, { inMemory: true, session });
+}
