@@ -38,10 +38,12 @@ export interface ParsedCaption {
 
 // Kaomoji tags (`^_^`, `>_<`, `o_o`) use the underscore as a drawing, not as a word separator.
 const emoticonPattern = /^[^a-z0-9]*[a-z0-9]?_[a-z0-9]?[^a-z0-9]*$/i;
+// Smileys (`:)`, `;(`, `=)`, `:-)`) whose bracket is a mouth, not emphasis.
+const smileyPattern = /^[:;=8][-']?[()]$|^[()][-']?[:;=]$/;
 const wordUnderscorePattern = /[\p{L}\p{N})]_[\p{L}\p{N}(]/u;
 
 export function isEmoticonTag(raw: string): boolean {
-  return raw.length <= 5 && emoticonPattern.test(raw);
+  return raw.length <= 5 && (emoticonPattern.test(raw) || smileyPattern.test(raw));
 }
 
 /** The form tags are compared in: `Long_Hair` and `long  hair` are the same tag. */
@@ -120,7 +122,7 @@ function isBlank(c: number): boolean {
 function makeTag(caption: ParsedCaption, index: number, start: number, end: number): CaptionTag {
   const raw = caption.text.slice(start, end);
   const unescapedParens: number[] = [];
-  for (let j = 0; j < raw.length; j++) {
+  for (let j = 0; j < raw.length && !isEmoticonTag(raw); j++) {
     const ch = raw[j];
     if (ch === '\\') {
       j++; // the next character is escaped
