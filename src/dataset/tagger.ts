@@ -136,22 +136,28 @@ export class Tagger {
           }
         }),
       );
-    const batches: string[][] = [];
-    for (let i = 0; i < images.length; i += batchSize) batches.push(images.slice(i, i + batchSize));
-    // Decoding the next batch (sharp, on libuv threads) overlaps the current run.
-    let pending = batches.length > 0 ? prepare(batches[0]) : null;
-    for (let b = 0; b < batches.length && pending; b++) {
+    // Images are decoded in chunks of at least 4 (sharp works on libuv threads, in parallel and
+    // while ORT runs), even for a batch-1 model, which then gets several runs per chunk.
+    const chunkSize = batchSize * Math.max(1, Math.ceil(4 / batchSize));
+    const chunks: string[][] = [];
+    for (let i = 0; i < images.length; i += chunkSize) chunks.push(images.slice(i, i + chunkSize));
+    let pending = chunks.length > 0 ? prepare(chunks[0]) : null;
+    for (let c = 0; c < chunks.length && pending; c++) {
       const prepared = await pending;
-      pending = b + 1 < batches.length && !options.signal?.aborted ? prepare(batches[b + 1]) : null;
+      pending = c + 1 < chunks.length && !options.signal?.aborted ? prepare(chunks[c + 1]) : null;
       if (options.signal?.aborted) break;
       const ready = prepared.filter((p): p is { image: string; input: Float32Array } => 'input' in p);
       for (const failed of prepared) if ('error' in failed) options.onFailure?.(failed.image, failed.error as string, ++done, images.length);
-      const scores = await this.scoreInputs(ready.map((p) => p.input));
-      ready.forEach((p, i) => {
-        const tagged = { image: p.image, scores: scores[i], result: selectTags(scores[i], this.tags, options.selection) };
-        results.push(tagged);
-        options.onImage?.(tagged, ++done, images.length);
-      });
+      for (let b = 0; b < ready.length; b += batchSize) {
+        if (options.signal?.aborted) break;
+        const batch = ready.slice(b, b + batchSize);
+        const scores = await this.scoreInputs(batch.map((p) => p.input));
+        batch.forEach((p, i) => {
+          const tagged = { image: p.image, scores: scores[i], result: selectTags(scores[i], this.tags, options.selection) };
+          results.push(tagged);
+          options.onImage?.(tagged, ++done, images.length);
+        });
+      }
     }
     if (pending) await pending.catch(() => undefined);
     return results;
