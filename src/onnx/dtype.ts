@@ -26,9 +26,15 @@ export function isFloatDType(dtype: DType): boolean {
 
 export type TensorData = Float32Array | Float64Array | Uint16Array | BigInt64Array | Int32Array | Uint8Array;
 
-/** Encodes plain numbers as the raw little-endian bytes of a tensor of `dtype`. */
+/** Encodes values as the raw little-endian bytes of a tensor of `dtype` (float16: numbers, or raw bits in a Uint16Array). */
 export function encodeTensorBytes(values: ArrayLike<number | bigint | boolean>, dtype: DType): Uint8Array {
   const n = values.length;
+  // Typed arrays of the right kind are copied as bytes (large constants, e.g. embedding rows).
+  if ((dtype === 'float32' && values instanceof Float32Array) || (dtype === 'float64' && values instanceof Float64Array) || (dtype === 'int32' && values instanceof Int32Array)) {
+    return new Uint8Array(values.buffer.slice(values.byteOffset, values.byteOffset + values.byteLength));
+  }
+  // For float16, a Uint16Array is taken as raw half-precision bits (as read from a checkpoint).
+  if (dtype === 'float16' && values instanceof Uint16Array) return new Uint8Array(values.buffer.slice(values.byteOffset, values.byteOffset + values.byteLength));
   let array: TensorData;
   switch (dtype) {
     case 'float32': array = Float32Array.from(values as ArrayLike<number>, Number); break;

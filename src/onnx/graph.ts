@@ -1,7 +1,7 @@
 // The graph builder: values with a dtype and a static shape, nodes in creation (= topological)
 // order, initialisers inline or pointing into an external file. Op constructors check shapes
 // eagerly so a mistake surfaces where the graph is built, not inside ONNX Runtime.
-import { DType, encodeTensorBytes, isFloatDType } from './dtype';
+import { DType, encodeTensorBytes } from './dtype';
 import { ShapeError, broadcastShapes, convOutputSize, normaliseAxis, shapeText, sizeOf } from './shapeInference';
 
 export type Attribute =
@@ -129,14 +129,15 @@ export class Graph {
     if (values.length !== sizeOf(shape)) {
       throw new ShapeError('constant', `${values.length} values given for shape ${shapeText(shape)}`);
     }
-    const numbers = Array.from(values);
-    const key = values.length <= constantCacheLimit && name === undefined ? `${dtype}|${shape.join(',')}|${numbers.join(',')}` : undefined;
+    const small = values.length <= constantCacheLimit;
+    const numbers = small ? Array.from(values) : [];
+    const key = small && name === undefined ? `${dtype}|${shape.join(',')}|${numbers.join(',')}` : undefined;
     const cached = key ? this.constantCache.get(key) : undefined;
     if (cached) return cached;
     const v = new Value(this, this.uniqueName(name ?? `const_${this.initializers.length}`), dtype, [...shape], {
       kind: 'constant',
-      bytes: encodeTensorBytes(numbers, dtype),
-      numbers: numbers.length <= constantCacheLimit ? numbers : [],
+      bytes: encodeTensorBytes(values, dtype),
+      numbers,
     });
     this.initializers.push(v);
     if (key) this.constantCache.set(key, v);
@@ -585,4 +586,3 @@ export function resolveSliceRange(dim: number, start: number, end: number, step:
   return [s, e];
 }
 
-export { isFloatDType };

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { onnx } from 'onnx-proto';
-import { Graph, HostTensor, ShapeError, Value, createSession, describeGraph, serializeModel } from '../../src/onnx/index';
+import { Graph, HostTensor, ShapeError, Value, createSession, describeGraph, float32ToFloat16Bits, serializeModel } from '../../src/onnx/index';
 
 async function evaluate(g: Graph, outputs: Record<string, Value>, feeds: Record<string, HostTensor> = {}): Promise<Record<string, number[]>> {
   for (const [name, v] of Object.entries(outputs)) g.output(v, name);
@@ -119,4 +119,15 @@ test('output() renames produced values and wraps inputs in Identity', async () =
   const out = await evaluate(g, {}, { x: { dtype: 'float32', shape: [2], data: Float32Array.from([0, 1]) } });
   assert.deepEqual(out.x_copy, [0, 1]);
   assert.ok(Math.abs(out.y[1] - Math.E) < 1e-6);
+});
+
+test('float16 encoding rounds to nearest even, with subnormals and overflow (IEEE half bit patterns)', () => {
+  const cases: [number, number][] = [
+    [1, 0x3c00], [-2, 0xc000], [0.5, 0x3800], [65504, 0x7bff], [1 / 3, 0x3555], [0, 0],
+    [5.960464477539063e-8, 0x0001], [2e-8, 0], [1e6, 0x7c00], [-Infinity, 0xfc00],
+    [1 + 2 ** -11, 0x3c00], // halfway between 1 and the next half: ties to even (1)
+    [1 + 3 * 2 ** -11, 0x3c02], // halfway, odd neighbour below: rounds up
+  ];
+  for (const [x, bits] of cases) assert.equal(float32ToFloat16Bits(x), bits, `${x}`);
+  assert.ok(Number.isNaN(NaN) && (float32ToFloat16Bits(NaN) & 0x7c00) === 0x7c00 && (float32ToFloat16Bits(NaN) & 0x3ff) !== 0);
 });
