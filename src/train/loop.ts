@@ -238,10 +238,12 @@ export class TrainingLoop {
       if (this.config.saveEvery > 0 && step % this.config.saveEvery === 0 && step < this.config.maxSteps) this.save(step, false);
       if (this.o.preview && this.config.previewEvery > 0 && step % this.config.previewEvery === 0) {
         emit({ type: 'phase', phase: 'rendering-preview', detail: `step ${step}` });
-        for (const event of await this.o.preview.render(step, this.vectors, learningRate)) {
-          emit(event);
-          for (const g of this.monitor.observePreview(step, event.differenceFromPrevious, learningRate)) emit(g);
-        }
+        const previews = await this.o.preview.render(step, this.vectors, learningRate);
+        for (const event of previews) emit(event);
+        // one judgement per preview step: the largest change among its prompts
+        const differences = previews.map((e) => e.differenceFromPrevious).filter((d): d is number => d !== null);
+        const difference = differences.length === previews.length && differences.length > 0 ? Math.max(...differences) : null;
+        for (const g of this.monitor.observePreview(step, difference, learningRate)) emit(g);
         emit({ type: 'phase', phase: 'training', detail: `step ${step}` });
       }
     }
