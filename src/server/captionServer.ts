@@ -12,6 +12,7 @@ import {
   type InitializeResult,
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
+import { sep } from 'node:path';
 import type { LintDiagnostic } from '../lint/types';
 import {
   datasetStatisticsRequest,
@@ -226,9 +227,9 @@ export function startCaptionServer(connection: Connection, linter: DatasetLinter
     const path = uris.toPath(params.textDocument.uri);
     if (!document || !path || !linter.isCaption(path)) return [];
     const usage = linter.tagUsage();
-    const captions = linter.summaries().reduce((n, s) => n + s.captions, 0);
+    const captions = linter.captionCount();
     const present = new Set(linter.tagsOf(document.getText()).map((t) => t.key));
-    return tagCompletions(document, document.offsetAt(params.position), { usage, known: linter.knownTags(), present, datasetSize: captions, file: path }, (t) => linter.keyOf(t));
+    return tagCompletions(document, document.offsetAt(params.position), { usage, known: linter.knownTags(), present, datasetSize: captions }, (t) => linter.keyOf(t));
   });
 
   connection.onHover(async (params) => {
@@ -244,9 +245,16 @@ export function startCaptionServer(connection: Connection, linter: DatasetLinter
     const findings = (current.get(path) ?? [])
       .filter((d) => document.offsetAt(d.range.start) < span.end && document.offsetAt(d.range.end) > span.start)
       .map((diagnostic) => ({ diagnostic, summary: linter.ruleDoc(diagnostic.code)?.summary }));
-    const captions = linter.summaries().reduce((n, s) => n + s.captions, 0);
+    const captions = linter.captionCount();
     return tagHover(
-      { span, usage: linter.tagUsage().get(span.key), datasetSize: captions, category: linter.categoryOf(span.key), findings },
+      {
+        span,
+        usage: linter.tagUsage().get(span.key),
+        files: linter.filesWithTag(span.key),
+        datasetSize: captions,
+        category: linter.categoryOf(span.key),
+        findings,
+      },
       range,
     );
   });
@@ -263,23 +271,16 @@ export function startCaptionServer(connection: Connection, linter: DatasetLinter
   connection.onRequest(datasetStatisticsRequest, async (): Promise<DatasetStatistics[]> => {
     await ready;
     if (relintTimer) safeRelint();
-    const usage = [...linter.tagUsage().values()];
     return linter.summaries().map((summary) => {
-      const inFolder = (file: string) => file === summary.folder || file.startsWith(summary.folder.endsWith('/') ? summary.folder : `${summary.folder}/`) || file.startsWith(`${summary.folder}\\`);
+      const inFolder = (file: string) => file.startsWith(summary.folder.endsWith(sep) ? summary.folder : summary.folder + sep) || file === summary.folder;
       const problems = new Map<string, number>();
       for (const [file, list] of current) {
         if (!inFolder(file)) continue;
         for (const d of list) problems.set(d.code, (problems.get(d.code) ?? 0) + 1);
       }
-      const topTags = usage
-        .map((u) => ({ tag: u.tag, count: u.files.filter(inFolder).length }))
-        .filter((t) => t.count > 0)
-        .sort((a, b) => b.count - a.count || a.tag.localeCompare(b.tag))
-        .slice(0, 30);
       return {
         ...summary,
         problemsByRule: [...problems].map(([rule, count]) => ({ rule, count })).sort((a, b) => b.count - a.count || a.rule.localeCompare(b.rule)),
-        topTags,
       };
     });
   });

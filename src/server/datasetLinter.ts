@@ -9,8 +9,8 @@ export interface TagUsage {
   tag: string;
   /** The comparison form (`Long_Hair` and `long hair` share one). */
   key: string;
-  /** Absolute paths of the captions that use the tag. */
-  files: string[];
+  /** How many captions use the tag. */
+  count: number;
 }
 
 export interface TagSpan {
@@ -27,6 +27,8 @@ export interface DatasetSummary {
   images: number;
   captions: number;
   imagesWithoutCaption: number;
+  /** The most used tags of this dataset, most frequent first (at most 30). */
+  topTags: Array<{ tag: string; count: number }>;
 }
 
 export interface LintResult {
@@ -55,8 +57,10 @@ export interface DatasetLinter {
   keyOf(tag: string): string;
   /** The tags of a caption text with their source ranges. */
   tagsOf(text: string): TagSpan[];
-  /** Every tag in the datasets with the captions that use it, by key. */
+  /** Every tag in the datasets with how many captions use it, by key. */
   tagUsage(): Map<string, TagUsage>;
+  /** Absolute paths of the captions that use a tag key, sorted. */
+  filesWithTag(key: string): string[];
   /** Tags the knowledge base knows (for completion), each with its key and category. */
   knownTags(): Array<{ tag: string; key: string; category: string }>;
   /** The knowledge base's category of a tag key (`clothing`, `meta`, `people count`, …), if any. */
@@ -65,4 +69,6 @@ export interface DatasetLinter {
   ruleIds(): string[];
   defaultSeverity(id: string): Severity | undefined;
   summaries(): DatasetSummary[];
+  /** Captions in all datasets. */
+  captionCount(): number;
 }

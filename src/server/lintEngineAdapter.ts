@@ -29,6 +29,7 @@ export class LintEngineAdapter implements DatasetLinter {
   private datasets: Dataset[] = [];
   private config: LintConfig = {};
   private readonly openTexts = new Map<string, string>();
+  private knownTagList: Array<{ tag: string; key: string; category: string }> | undefined;
   private usageCache: { versions: string; usage: Map<string, TagUsage> } | undefined;
 
   async index(folders: string[]): Promise<void> {
@@ -122,18 +123,24 @@ export class LintEngineAdapter implements DatasetLinter {
     if (this.usageCache?.versions === versions) return this.usageCache.usage;
     const usage = new Map<string, TagUsage>();
     for (const { index } of this.datasets) {
-      for (const [key] of index.tagCounts()) {
-        const entry = usage.get(key) ?? { tag: index.tagSpelling(key), key, files: [] };
-        entry.files.push(...[...index.filesWithTag(key)].sort());
-        usage.set(key, entry);
+      for (const [key, count] of index.tagCounts()) {
+        const entry = usage.get(key);
+        if (entry) entry.count += count;
+        else usage.set(key, { tag: index.tagSpelling(key), key, count });
       }
     }
     this.usageCache = { versions, usage };
     return usage;
   }
 
+  filesWithTag(key: string): string[] {
+    return this.datasets.flatMap(({ index }) => [...index.filesWithTag(key)]).sort();
+  }
+
   knownTags(): Array<{ tag: string; key: string; category: string }> {
-    return knowledgeBaseTags().map((t) => ({ ...t, key: tagKey(t.tag) }));
+    // The knowledge base is fixed: computed once.
+    this.knownTagList ??= knowledgeBaseTags().map((t) => ({ ...t, key: tagKey(t.tag) }));
+    return this.knownTagList;
   }
 
   categoryOf(key: string): string | undefined {
@@ -153,11 +160,19 @@ export class LintEngineAdapter implements DatasetLinter {
     return allRules.find((r) => r.id === id)?.defaultSeverity;
   }
 
+  captionCount(): number {
+    return this.datasets.reduce((n, { index }) => n + index.captionCount, 0);
+  }
+
   summaries(): DatasetSummary[] {
     return this.datasets.map(({ index }) => {
       let imagesWithoutCaption = 0;
       for (const image of index.images()) if (!index.hasCaptionForStem(image.stemKey)) imagesWithoutCaption++;
-      return { folder: index.root, images: index.imageCount, captions: index.captionCount, imagesWithoutCaption };
+      const topTags = [...index.tagCounts()]
+        .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+        .slice(0, 30)
+        .map(([key, count]) => ({ tag: index.tagSpelling(key), count }));
+      return { folder: index.root, images: index.imageCount, captions: index.captionCount, imagesWithoutCaption, topTags };
     });
   }
 }

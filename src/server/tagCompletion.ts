@@ -11,8 +11,6 @@ export interface CompletionSources {
   /** Keys of the tags already in this caption (not offered again). */
   present: Set<string>;
   datasetSize: number;
-  /** The caption being edited: its own use of a tag does not count. */
-  file: string;
 }
 
 export function tagCompletions(document: TextDocument, offset: number, sources: CompletionSources, keyOf: (tag: string) => string): CompletionItem[] {
@@ -30,7 +28,8 @@ export function tagCompletions(document: TextDocument, offset: number, sources: 
   const width = String(Math.max(1, sources.datasetSize)).length + 1;
   for (const usage of byFrequency) {
     if ((sources.present.has(usage.key) && usage.key !== typed) || offered.has(usage.key)) continue;
-    const count = usage.files.filter((f) => f !== sources.file).length;
+    // The caption being edited is indexed with its editor text: its own use does not count.
+    const count = usage.count - (sources.present.has(usage.key) ? 1 : 0);
     if (count === 0) continue;
     offered.add(usage.key);
     items.push({

@@ -10,6 +10,8 @@ const listedFiles = 10;
 export interface HoverFacts {
   span: TagSpan;
   usage: TagUsage | undefined;
+  /** The captions that use the tag. */
+  files: string[];
   datasetSize: number;
   category: string | undefined;
   /** Diagnostics of this file on the tag, each with its rule's one-line summary. */
@@ -19,10 +21,10 @@ export interface HoverFacts {
 export function tagHover(facts: HoverFacts, range: Hover['range']): Hover {
   const { span, usage } = facts;
   const lines: string[] = [`**${span.tag}**`, ''];
-  const count = usage?.files.length ?? 0;
+  const count = usage?.count ?? 0;
   lines.push(`Used by ${count} of ${facts.datasetSize} caption${facts.datasetSize === 1 ? '' : 's'}.`);
-  if (usage && count > 0) {
-    const names = usage.files.slice(0, listedFiles).map((f) => `\`${basename(f)}\``);
+  if (count > 0) {
+    const names = facts.files.slice(0, listedFiles).map((f) => `\`${basename(f)}\``);
     lines.push('', names.join(', ') + (count > listedFiles ? `, and ${count - listedFiles} more` : ''));
   }
   if (facts.category) lines.push('', `Category: ${facts.category}`);
