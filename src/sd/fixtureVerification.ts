@@ -138,7 +138,11 @@ export async function verifyFixture(dir: string, options: VerifyFixtureOptions =
   const cases = readJson(casesPath) as CasesFile;
   if (!Array.isArray(cases.cases)) throw new Error(`${casesPath}: no \`cases\` list.`);
   const configPath = join(dir, 'config.json');
-  const heads = headsFromFixtureConfig(existsSync(configPath) ? readJson(configPath) : {});
+  const config = (existsSync(configPath) ? readJson(configPath) : {}) as { ddpm?: { linear_start?: unknown; linear_end?: unknown; timesteps?: unknown } };
+  const heads = headsFromFixtureConfig(config);
+  const ddpm = config.ddpm ?? {};
+  const number = (v: unknown) => (typeof v === 'number' ? v : undefined);
+  const alphasCumprod = sd1AlphasCumprod({ linearStart: number(ddpm.linear_start), linearEnd: number(ddpm.linear_end), timesteps: number(ddpm.timesteps) });
   const modelName = options.model ?? cases.model ?? 'model.safetensors';
   const modelPath = isAbsolute(modelName) || existsSync(modelName) && !existsSync(join(dir, modelName)) ? modelName : join(dir, modelName);
   const model = openSafetensors(modelPath);
@@ -151,7 +155,7 @@ export async function verifyFixture(dir: string, options: VerifyFixtureOptions =
       if (options.cases && !options.cases.includes(fixtureCase.name)) continue;
       const isTi = fixtureCase.inputs.some((n) => suffix(n) === 'x0');
       const tolerance = fp16 ? fixtureTolerances.fp16Weights : isTi ? fixtureTolerances.textualInversion : fixtureTolerances.forward;
-      const results = await runCase(fixtureCase, model, arch, tensors, cases.ti_placeholder_token_id ?? 0);
+      const results = await runCase(fixtureCase, model, arch, tensors, cases.ti_placeholder_token_id ?? 0, alphasCumprod);
       const report = (names: readonly string[], aux: boolean) => {
         for (const name of names) {
           const got = results[suffix(name)];
@@ -178,6 +182,7 @@ async function runCase(
   arch: Sd1Architecture,
   tensors: CaseTensors,
   placeholderId: number,
+  alphasCumprod: Float64Array,
 ): Promise<Record<string, HostTensor>> {
   const input = (short: string) => {
     const name = fixtureCase.inputs.find((n) => suffix(n) === short);
@@ -209,7 +214,7 @@ async function runCase(
       x0: x0.data as Float32Array,
       noise: tensors.float(input('noise')).data as Float32Array,
       timesteps,
-      alphasCumprod: sd1AlphasCumprod(),
+      alphasCumprod,
     });
     const session = await createWeightedSession(built.bytes, built.weights, { inMemory: true, session: { provider: 'cpu' } });
     try {

@@ -4,7 +4,7 @@
 // builder and no Cast kernel everywhere, so BF16 tensors are widened to float32 on the host into
 // one side file ("converted weights") that the model references like the checkpoint itself.
 import { readFileSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, isAbsolute, join, relative, sep } from 'node:path';
 import { Graph, Value, createSession, writeModel, type Session, type SessionOptions } from '../onnx';
 import { bfloat16ArrayToFloat32 } from './float16';
 import type { SafetensorsDtype } from './safetensors';
@@ -38,7 +38,8 @@ export interface ExternalWeightFile {
 export interface CheckpointWeightsOptions {
   /**
    * The `location` for a checkpoint file, as seen from the folder the .onnx will be in
-   * (`placeModelForCheckpoint(...).dataLocation` for a single file). Default: its base name.
+   * (`placeModelForCheckpoint(...).dataLocation` for a single file). Default: the base name of a
+   * single file, the path inside the folder for a diffusers model.
    */
   locationOf?: (file: string) => string;
   /** Location of the side file holding BF16 tensors widened to float32. */
@@ -58,7 +59,7 @@ export class CheckpointWeights {
     readonly source: WeightSource,
     options: CheckpointWeightsOptions = {},
   ) {
-    this.locationOf = options.locationOf ?? ((file) => basename(file));
+    this.locationOf = options.locationOf ?? ((file) => defaultLocation(source.path, file));
     this.convertedLocation = options.convertedLocation ?? `${basename(source.path)}.bf16-as-float32.bin`;
   }
 
@@ -144,6 +145,17 @@ export class CheckpointWeights {
     }
     return { dtype, shape: tensor.shape, location, offset: tensor.fileOffset, length: tensor.byteLength };
   }
+}
+
+/**
+ * A single file is named by its base name; the files of a diffusers folder by their path inside
+ * it (`unet/diffusion_pytorch_model.safetensors`), so the UNet and VAE files do not collide and
+ * a model written into the folder finds them.
+ */
+function defaultLocation(sourcePath: string, file: string): string {
+  const inside = relative(sourcePath, file);
+  if (file !== sourcePath && inside !== '' && !inside.startsWith('..') && !isAbsolute(inside)) return inside.split(sep).join('/');
+  return basename(file);
 }
 
 /**

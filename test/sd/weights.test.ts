@@ -45,3 +45,36 @@ test('F32, F16 and BF16 tensors bind as float32 values, in memory and from a mod
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('the files of a diffusers folder get distinct locations inside the folder', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'es-weights-'));
+  try {
+    const { mkdirSync } = await import('node:fs');
+    const files: Record<string, string> = {};
+    for (const component of ['unet', 'vae']) {
+      mkdirSync(join(dir, component));
+      files[component] = join(dir, component, 'diffusion_pytorch_model.safetensors');
+      writeSafetensors(files[component], [{ name: 'w', dtype: 'F32', shape: [2], data: Float32Array.from(component === 'unet' ? [1, 2] : [3, 4]) }]);
+    }
+    const unet = openSafetensors(files.unet);
+    const vae = openSafetensors(files.vae);
+    const tensor = (file: ReturnType<typeof openSafetensors>) => ({ ...file.tensors.get('w')!, file: file.path });
+    const source = {
+      path: dir,
+      tensors: new Map([['unet.w', tensor(unet)], ['vae.w', tensor(vae)]]),
+      readRaw: () => Buffer.alloc(0),
+    };
+    const g = new Graph('diffusers');
+    const weights = new CheckpointWeights(g, source);
+    g.output(g.add(weights.get('unet.w'), weights.get('vae.w')), 'sum');
+    assert.deepEqual(weights.externalFiles().map((f) => f.location).sort(), ['unet/diffusion_pytorch_model.safetensors', 'vae/diffusion_pytorch_model.safetensors']);
+    const session = await createWeightedSession(serializeModel(g), weights, { inMemory: true, session: { provider: 'cpu' } });
+    const out = await session.run({});
+    await session.release();
+    assert.deepEqual(Array.from(out.sum.data as Float32Array), [4, 6]);
+    unet.close();
+    vae.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
