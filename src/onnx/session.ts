@@ -84,7 +84,7 @@ export async function createSession(model: string | Uint8Array, options: Session
       const session = await ort.InferenceSession.create(model as never, ortSessionOptions(provider, options));
       return wrap(ort, session, provider, notes);
     } catch (error) {
-      const message = (error as Error).message.split('\n')[0];
+      const message = conciseOrtMessage((error as Error).message);
       if (provider === 'cpu' || candidates.length === 1) {
         const tried = notes.length ? ` (also tried: ${notes.join('; ')})` : '';
         throw new Error(`could not create an ONNX Runtime session for ${describeModel(model)} on ${provider}: ${message}${tried}`);
@@ -107,6 +107,13 @@ function missingProviderLibrary(provider: Exclude<ProviderChoice, 'auto'>): stri
   const file = process.platform === 'win32' ? 'onnxruntime_providers_cuda.dll' : 'libonnxruntime_providers_cuda.so';
   if (existsSync(join(binDir, file))) return undefined;
   return `cuda: ${file} is not installed in ${binDir} (Linux: ONNXRUNTIME_NODE_INSTALL=cuda12 node node_modules/onnxruntime-node/script/install.js; needs CUDA 12 and cuDNN 9)`;
+}
+
+/** ORT's messages start with a source location and a failed check; keep what a user can act on. */
+function conciseOrtMessage(message: string): string {
+  const first = message.split('\n')[0];
+  const check = first.lastIndexOf(' was false. ');
+  return check >= 0 ? first.slice(check + ' was false. '.length) : first;
 }
 
 function describeModel(model: string | Uint8Array): string {
