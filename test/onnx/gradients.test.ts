@@ -84,9 +84,9 @@ const float64Cases: Case[] = [
   { name: 'Squeeze', inputs: [{ shape: [2, 1, 3] }], build: (g, [a]) => g.squeeze(a, [1]) },
   { name: 'Expand [3,1] to [2,3,4]', inputs: [{ shape: [3, 1] }], build: (g, [a]) => g.expand(a, [2, 3, 4]) },
   {
-    name: 'Gather axis 0 with repeated indices',
+    name: 'Gather axis 0 with repeated and negative indices',
     inputs: [{ shape: [4, 3] }],
-    build: (g, [a]) => g.gather(a, g.constant([2, 0, 2, 3, 2], [5], 'int64'), 0),
+    build: (g, [a]) => g.gather(a, g.constant([2, 0, -2, 3, -1], [5], 'int64'), 0),
   },
   {
     name: 'Gather axis 1 with 2-D indices',
