@@ -110,3 +110,26 @@ test('a missing tensor names the tensor and the file', () => {
   (shapes.tensors as Map<string, unknown>).delete('model.diffusion_model.out.2.weight');
   assert.throws(() => inferSd1Architecture(shapes), /sd15\.safetensors: tensor `model\.diffusion_model\.out\.2\.weight` is missing/);
 });
+
+test('the SD1.5 TI loss graph builds from real SD1.5 tensor names and shapes at 64×64 latents', async () => {
+  const { randomCheckpointSpecs, sd15CheckpointConfig } = await import('../../src/sd/randomCheckpoint');
+  const { buildTextualInversionLossGraph } = await import('../../src/sd/textualInversionLossGraph');
+  const { dtypeItemSize } = await import('../../src/sd/safetensors');
+  const tensors = new Map<string, { dtype: 'F16'; shape: number[]; fileOffset: number; byteLength: number }>();
+  let offset = 8;
+  for (const spec of randomCheckpointSpecs(sd15CheckpointConfig)) {
+    const byteLength = spec.shape.reduce((a, b) => a * b, 1) * dtypeItemSize[spec.dtype];
+    tensors.set(spec.name, { dtype: spec.dtype as 'F16', shape: spec.shape, fileOffset: offset, byteLength });
+    offset += byteLength;
+  }
+  const source = { path: 'sd15.safetensors', tensors, readRaw: () => Buffer.alloc(0) };
+  const arch = inferSd1Architecture(source);
+  assert.deepEqual(arch.unet.channelMult, sd15CheckpointConfig.unet.channelMult);
+  assert.deepEqual(arch.unet.levels.map((l) => l.attention), sd15CheckpointConfig.unet.attentionLevels);
+  assert.deepEqual(arch.vae.chMult, sd15CheckpointConfig.vae.chMult);
+  const built = buildTextualInversionLossGraph(source, arch, { clipSkip: 2, batch: 1, latentHeight: 64, latentWidth: 64, vectors: 8 });
+  assert.deepEqual(built.outputNames, ['loss', 'grad']);
+  // the weights are referenced in place: one external file, nothing converted
+  const files = built.weights.externalFiles();
+  assert.deepEqual(files.map((f) => f.location), ['sd15.safetensors']);
+});
