@@ -18,6 +18,7 @@ import { readEmbeddingFile } from '../../src/train/embeddingFile';
 import { runTraining } from '../../src/train/trainingRun';
 import { TiLossSession } from '../../src/train/tiLossSession';
 import { encodeTrainingPrompt } from '../../src/train/trainingPrompt';
+import type { TrainingBatch } from '../../src/train/trainingStep';
 import { parseTrainerEvent, type TrainerEvent } from '../../src/protocol/trainerMessages';
 
 const repo = join(__dirname, '../..');
@@ -58,7 +59,7 @@ test('a seeded run lowers the mean loss on a fixed evaluation set of (latent, ti
   const latents = openSafetensors(join(out, 'latents-64x64.safetensors'));
   const rng = new SeededRandom(1234);
   const captions = [1, 2, 3, 4].map((i) => readFileSync(join(data, `demo00${i}.txt`), 'utf8'));
-  const evaluation = [];
+  const evaluation: TrainingBatch[] = [];
   for (let image = 0; image < 4; image++) {
     for (const t of [100, 300, 500, 800]) {
       const prompt = encodeTrainingPrompt(tokenizer, `a picture of tinyemb, ${captions[image]}`, 'tinyemb', 3, true);
