@@ -7,6 +7,8 @@ import {
   TextDocumentSyncKind,
   TextDocuments,
   FileChangeType,
+  MessageType,
+  ShowMessageNotification,
   type Connection,
   type Diagnostic,
   type InitializeResult,
@@ -95,7 +97,8 @@ export function startCaptionServer(connection: Connection, linter: DatasetLinter
   async function reindex(): Promise<{ files: number; diagnostics: number; milliseconds: number }> {
     const started = performance.now();
     void connection.sendNotification(serverStatusNotification, { state: 'indexing', message: `Indexing ${folders.length} folder(s)` });
-    await linter.index(folders);
+    const problems = await linter.index(folders);
+    for (const problem of problems) void connection.sendNotification(ShowMessageNotification.type, { type: MessageType.Warning, message: `Embedding Studio: ${problem}` });
     // Unsaved editor text wins over the disk's.
     for (const document of documents.all()) {
       const path = uris.toPath(document.uri);
@@ -105,7 +108,7 @@ export function startCaptionServer(connection: Connection, linter: DatasetLinter
     const milliseconds = Math.round(performance.now() - started);
     void connection.sendNotification(serverStatusNotification, {
       state: 'ready',
-      message: `${counts.diagnostics} problem(s) in ${counts.files} file(s), linted in ${milliseconds} ms`,
+      message: `${counts.diagnostics} problem(s) in ${counts.files} file(s), linted in ${milliseconds} ms${problems.length > 0 ? `; not indexed: ${problems.join('; ')}` : ''}`,
     });
     return { ...counts, milliseconds };
   }

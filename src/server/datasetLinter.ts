@@ -37,8 +37,11 @@ export interface LintResult {
 }
 
 export interface DatasetLinter {
-  /** Scan these folders from disk (replacing what was indexed). */
-  index(folders: string[]): Promise<void>;
+  /**
+   * Scan these folders from disk (replacing what was indexed). A folder that cannot be read is
+   * skipped; the returned messages say which and why.
+   */
+  index(folders: string[]): Promise<string[]>;
   /** A file was created, changed or deleted on disk. */
   fileChanged(file: string, kind: 'created' | 'changed' | 'deleted'): Promise<void>;
   /** The editor's text of a caption (unsaved edits), or undefined to go back to the disk's. */

@@ -32,11 +32,14 @@ export class LintEngineAdapter implements DatasetLinter {
   private knownTagList: Array<{ tag: string; key: string; category: string }> | undefined;
   private usageCache: { versions: string; usage: Map<string, TagUsage> } | undefined;
 
-  async index(folders: string[]): Promise<void> {
-    const indexes = await Promise.all(folders.map((folder) => DatasetIndex.build(folder)));
+  async index(folders: string[]): Promise<string[]> {
+    const built = await Promise.allSettled(folders.map((folder) => DatasetIndex.build(folder)));
+    const problems = built.flatMap((b) => (b.status === 'rejected' ? [b.reason instanceof Error ? b.reason.message : String(b.reason)] : []));
+    const indexes = built.flatMap((b) => (b.status === 'fulfilled' ? [b.value] : []));
     this.datasets = indexes.map((index) => ({ index, session: new LintSession(index, this.config), pending: undefined, pendingSettings: false }));
     for (const [file, text] of this.openTexts) this.datasetOf(file)?.index.setCaptionText(file, text);
     this.usageCache = undefined;
+    return problems;
   }
 
   /** The dataset whose root holds the file (the innermost, when workspace folders nest). */

@@ -4,4 +4,9 @@ import { createConnection, ProposedFeatures } from 'vscode-languageserver/node';
 import { startCaptionServer } from './captionServer';
 import { createDatasetLinter } from './lintEngineAdapter';
 
-startCaptionServer(createConnection(ProposedFeatures.all), createDatasetLinter());
+const connection = createConnection(ProposedFeatures.all);
+// A failed promise somewhere must not take every caption's diagnostics down with the process.
+process.on('unhandledRejection', (reason) => {
+  connection.console.error(`unhandled rejection: ${reason instanceof Error ? (reason.stack ?? reason.message) : String(reason)}`);
+});
+startCaptionServer(connection, createDatasetLinter());
