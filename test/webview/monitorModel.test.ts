@@ -68,6 +68,9 @@ test('status follows pause, resume, finish and error; previews take the URI the 
   applyEvent(model, { type: 'finished', reason: 'completed', step: 1, embeddingPath: '/run/a.safetensors', bestLoss: 0.09 }, {}, change);
   assert.equal(model.status, 'finished');
   assert.equal(model.bestLoss, 0.09);
+  // The trainer sends -1 for a non-finite loss: a gap in the curve, not a point at -1.
+  applyEvent(model, progress(2, -1, -1), {}, change);
+  assert.ok(Number.isNaN(model.loss[1]) && Number.isNaN(model.lossAverage[1]));
   applyEvent(model, { type: 'error', message: 'boom' }, {}, change);
   assert.equal(model.status, 'failed');
   assert.deepEqual(change, { chart: true, summary: true, gallery: true, notices: true });

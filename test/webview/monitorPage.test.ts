@@ -10,6 +10,8 @@ import { pathToFileURL } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import type { TrainerEvent } from '../../src/protocol/trainerMessages';
 import type { MonitorSession } from '../../src/protocol/webviewMessages';
+import { replayRunFolder } from '../../src/protocol/runFolderReplay';
+import { demoRunDir, demoRunEvents } from './fixtures/demoRunEvents';
 import { learningRateAt, previewSteps, tinyRun, tinyRunEvents, tinyRunFinished, writePreviewImages } from './fixtures/tinyRunEvents';
 import { artifactsDir, ensureBuilt, launchMonitorBrowser, openMonitorPage, type MonitorBrowser, type MonitorPage } from './monitorPageHarness';
 import type { ThemeKind } from './vscodeThemes';
@@ -322,6 +324,47 @@ describe('monitor page', () => {
     await monitor.settle();
     assert.match((await monitor.page.textContent('#host-notice')) ?? '', /malformed message.*field 'step'/);
     assert.equal(await monitor.page.evaluate(() => (window as any).__monitor.model.received), 0);
+    await monitor.page.close();
+  });
+
+  test('renders the events recorded from a real trainer run', async () => {
+    const recorded = demoRunEvents();
+    const uris = Object.fromEntries(recorded.filter((e): e is EventOf<'preview'> => e.type === 'preview').map((e) => [e.path, pathToFileURL(e.path).href]));
+    const monitor = await openMonitorPage(browser.context);
+    await monitor.post({ type: 'session', session: { id: 'demo', title: 'Training demoemb', runDir: demoRunDir, live: true } });
+    await monitor.post({ type: 'events', sessionId: 'demo', first: 0, events: recorded, imageUris: uris });
+    await monitor.settle();
+    const [loss, average] = await chartData(monitor);
+    assert.deepEqual(loss.points, progressOf(recorded).map((p) => [p.step, p.loss]));
+    assert.deepEqual(average.points, progressOf(recorded).map((p) => [p.step, p.lossAverage]));
+    assert.equal(await monitor.page.textContent('#run-status'), 'Finished');
+    const kinds = await monitor.page.$$eval('#notices .notice', (nodes) => nodes.map((n) => n.getAttribute('data-kind')));
+    assert.deepEqual(kinds, ['diverged', 'previews-stable']);
+    assert.equal(await monitor.page.locator('#gallery .preview-card').count(), 6);
+    await monitor.page.waitForFunction(() => Array.from(document.querySelectorAll<HTMLImageElement>('#gallery img')).every((img) => img.complete && img.naturalWidth === 64));
+    await monitor.page.click('#run-info button.link');
+    const posted = await monitor.posted();
+    assert.deepEqual(posted.at(-1), { type: 'action', action: { type: 'openFile', path: join(demoRunDir, 'embeddings', 'demoemb.safetensors') } });
+    await monitor.page.screenshot({ path: join(artifactsDir, 'monitor-recorded-demo-run.png'), fullPage: true });
+    assert.deepEqual(monitor.problems, []);
+    await monitor.page.close();
+  });
+
+  test('reopens a finished run from its folder without the trainer', async () => {
+    const replayed = await replayRunFolder(demoRunDir);
+    const uris = Object.fromEntries(replayed.filter((e): e is EventOf<'preview'> => e.type === 'preview').map((e) => [e.path, pathToFileURL(e.path).href]));
+    const monitor = await openMonitorPage(browser.context);
+    await monitor.post({ type: 'session', session: { id: 'replay', title: 'demoemb (run folder)', runDir: demoRunDir, live: false } });
+    await monitor.post({ type: 'events', sessionId: 'replay', first: 0, events: replayed, imageUris: uris });
+    await monitor.settle();
+    const [loss, , , saved] = await chartData(monitor);
+    const csvLosses = (await import('node:fs')).readFileSync(join(demoRunDir, 'textual_inversion_loss.csv'), 'utf8').trim().split('\n').slice(1).map((line) => line.split(',').map(Number));
+    assert.deepEqual(loss.points, csvLosses.map(([step, , , value]) => [step, value]));
+    assert.deepEqual(saved.points.map(([step]) => step), [100, 200, 300]);
+    assert.equal(await monitor.page.textContent('#run-status'), 'Finished (from the run folder)');
+    for (const id of ['control-pause', 'control-resume', 'control-save', 'control-stop', 'lr-apply']) assert.equal(await monitor.page.isDisabled(`#${id}`), true, id);
+    assert.equal(await monitor.page.locator('#gallery .preview-card').count(), 6);
+    assert.deepEqual(monitor.problems, []);
     await monitor.page.close();
   });
 

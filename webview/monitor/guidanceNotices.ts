@@ -15,6 +15,9 @@ const titles: Record<GuidanceKind, string> = {
   'previews-stable': 'Previews stopped changing',
 };
 
+/** The trainer writes its messages as clauses ("the loss has…"); shown alone they read as sentences. */
+const sentence = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
+
 /** The one-click action of a notice, or null when it only informs. */
 export function guidanceAction(entry: GuidanceEntry): { label: string; action: MonitorAction; needsTrainer: boolean } | null {
   switch (entry.kind) {
@@ -74,7 +77,7 @@ export function renderNotices(model: ModelState, post: (action: MonitorAction) =
         'div',
         { class: `notice notice-${entry.kind}`, role: entry.kind === 'diverged' ? 'alert' : 'status', 'data-kind': entry.kind },
         element('strong', {}, `${titles[entry.kind]} `, element('span', { class: 'notice-step' }, `at step ${entry.step.toLocaleString('en-US')}`)),
-        element('p', {}, entry.message),
+        element('p', {}, sentence(entry.message)),
         element(
           'div',
           { class: 'notice-actions' },

@@ -120,7 +120,7 @@ export function applyEvent(model: ModelState, event: TrainerEvent, imageUris: Re
       addPoint(model, event);
       model.latest = event;
       if (model.status === 'waiting') model.status = 'running';
-      if (Number.isFinite(event.loss) && (model.bestLoss === null || event.loss < model.bestLoss)) model.bestLoss = event.loss;
+      if (event.lossAverage >= 0 && (model.bestLoss === null || event.lossAverage < model.bestLoss)) model.bestLoss = event.lossAverage;
       change.chart = true;
       change.summary = true;
       break;
@@ -184,9 +184,10 @@ function addPoint(model: ModelState, event: EventOf<'progress'>): void {
     for (const column of [model.steps, model.loss, model.lossAverage, model.learningRate]) column.length = end;
   }
   model.steps.push(event.step);
-  // JSON has no NaN/Infinity; the trainer reports a non-finite loss through a 'diverged' guidance.
-  model.loss.push(event.loss);
-  model.lossAverage.push(event.lossAverage);
+  // JSON has no NaN/Infinity: the trainer sends -1 for a non-finite loss (and reports it through a
+  // 'diverged' guidance). Kept as a gap in the curve (NaN, null once saved), never drawn as -1.
+  model.loss.push(event.loss >= 0 ? event.loss : NaN);
+  model.lossAverage.push(event.lossAverage >= 0 ? event.lossAverage : NaN);
   model.learningRate.push(event.learningRate);
   if (model.steps.length > model.pointLimit) thinOlderPoints(model);
 }

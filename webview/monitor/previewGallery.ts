@@ -11,8 +11,9 @@ export interface GallerySelection {
   compare: string[];
 }
 
+/** Null: the first preview of its prompt, or a run reopened from its folder (which does not record it). */
 function differenceText(preview: PreviewEntry): string {
-  return preview.differenceFromPrevious === null ? 'first preview' : `changed ${(preview.differenceFromPrevious * 100).toFixed(1)}% from the previous`;
+  return preview.differenceFromPrevious === null ? '' : `changed ${(preview.differenceFromPrevious * 100).toFixed(1)}% from the previous`;
 }
 
 function previewImage(preview: PreviewEntry, className: string): HTMLElement {
@@ -32,7 +33,7 @@ function previewFigure(preview: PreviewEntry): HTMLElement {
       element('strong', {}, `Step ${preview.step.toLocaleString('en-US')}`),
       element('p', { class: 'prompt' }, preview.prompt),
       preview.negativePrompt ? element('p', { class: 'negative' }, `Negative: ${preview.negativePrompt}`) : null,
-      element('p', { class: 'parameters' }, `${preview.sampler}, ${preview.samplingSteps} steps, seed ${preview.seed}; ${differenceText(preview)}`),
+      element('p', { class: 'parameters' }, [`${preview.sampler}, ${preview.samplingSteps} steps, seed ${preview.seed}`, differenceText(preview)].filter(Boolean).join('; ')),
     ),
   );
 }
