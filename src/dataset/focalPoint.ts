@@ -51,12 +51,17 @@ export function detailMap(image: RgbImage, weights: DetailWeights = defaultDetai
 
 function sobelMagnitude(lum: Float64Array, width: number, height: number): Float64Array {
   const out = new Float64Array(width * height);
-  const at = (x: number, y: number) => lum[Math.min(height - 1, Math.max(0, y)) * width + Math.min(width - 1, Math.max(0, x))];
   for (let y = 0; y < height; y++) {
+    // Borders repeat the edge pixel.
+    const up = Math.max(0, y - 1) * width;
+    const row = y * width;
+    const down = Math.min(height - 1, y + 1) * width;
     for (let x = 0; x < width; x++) {
-      const gx = at(x + 1, y - 1) + 2 * at(x + 1, y) + at(x + 1, y + 1) - at(x - 1, y - 1) - 2 * at(x - 1, y) - at(x - 1, y + 1);
-      const gy = at(x - 1, y + 1) + 2 * at(x, y + 1) + at(x + 1, y + 1) - at(x - 1, y - 1) - 2 * at(x, y - 1) - at(x + 1, y - 1);
-      out[y * width + x] = Math.hypot(gx, gy);
+      const left = Math.max(0, x - 1);
+      const right = Math.min(width - 1, x + 1);
+      const gx = lum[up + right] + 2 * lum[row + right] + lum[down + right] - lum[up + left] - 2 * lum[row + left] - lum[down + left];
+      const gy = lum[down + left] + 2 * lum[down + x] + lum[down + right] - lum[up + left] - 2 * lum[up + x] - lum[up + right];
+      out[row + x] = Math.sqrt(gx * gx + gy * gy);
     }
   }
   return out;
