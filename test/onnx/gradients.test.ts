@@ -63,6 +63,11 @@ const float64Cases: Case[] = [
     inputs: [{ shape: [2, 4, 3, 2] }, { shape: [4] }, { shape: [4] }],
     build: (g, [x, s, b]) => g.groupNorm(x, s, b, 2, 1e-5),
   },
+  {
+    name: 'GroupNormalization on [N,C,L], 4 groups, positive-mean input',
+    inputs: [{ shape: [1, 8, 5], kind: 'positive' }, { shape: [8] }, { shape: [8] }],
+    build: (g, [x, s, b]) => g.groupNorm(x, s, b, 4, 1e-6),
+  },
   { name: 'Reshape', inputs: [{ shape: [2, 6] }], build: (g, [a]) => g.mul(g.reshape(a, [3, -1]), g.constant([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12], [3, 4], 'float64')) },
   { name: 'Transpose [2,3,4] perm [2,0,1]', inputs: [{ shape: [2, 3, 4] }], build: (g, [a]) => g.transpose(a, [2, 0, 1]) },
   { name: 'Slice two axes, negative start', inputs: [{ shape: [3, 5] }], build: (g, [a]) => g.slice(a, [1, -3], [3, 100], [0, 1]) },
