@@ -2,7 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { openSafetensors } from '../../src/sd/safetensors';
+import { dtypeItemSize, openSafetensors } from '../../src/sd/safetensors';
+import { randomCheckpointSpecs, sd15CheckpointConfig } from '../../src/sd/randomCheckpoint';
+import { buildTextualInversionLossGraph } from '../../src/sd/textualInversionLossGraph';
 import { headsFromFixtureConfig, inferSd1Architecture, unetHeadsAt, type TensorShapes } from '../../src/sd/architecture';
 
 const fixtureDir = join(__dirname, '../../../shared/fixtures/sd1-tiny');
@@ -111,10 +113,7 @@ test('a missing tensor names the tensor and the file', () => {
   assert.throws(() => inferSd1Architecture(shapes), /sd15\.safetensors: tensor `model\.diffusion_model\.out\.2\.weight` is missing/);
 });
 
-test('the SD1.5 TI loss graph builds from real SD1.5 tensor names and shapes at 64×64 latents', async () => {
-  const { randomCheckpointSpecs, sd15CheckpointConfig } = await import('../../src/sd/randomCheckpoint');
-  const { buildTextualInversionLossGraph } = await import('../../src/sd/textualInversionLossGraph');
-  const { dtypeItemSize } = await import('../../src/sd/safetensors');
+test('the SD1.5 TI loss graph builds from real SD1.5 tensor names and shapes at 64×64 latents', () => {
   const tensors = new Map<string, { dtype: 'F16'; shape: number[]; fileOffset: number; byteLength: number }>();
   let offset = 8;
   for (const spec of randomCheckpointSpecs(sd15CheckpointConfig)) {
