@@ -13,6 +13,7 @@ export type ModelKind =
   | 'vae'
   | 'embedding'
   | 'incomplete-sd1' // an SD1 UNet without the VAE and/or the text encoder
+  | 'sd1-inpainting' // SD1 UNet with extra input channels (inpainting: 9, instruct-pix2pix: 8)
   | 'unknown';
 
 export interface ModelKindDetection {
@@ -53,6 +54,10 @@ export function detectModelKind(tensors: ReadonlyMap<string, { readonly shape: r
     // SD2-style UNets cross-attend to 1024-wide OpenCLIP states even when the text encoder is absent
     const attn2 = find((n) => n.startsWith(unetPrefix) && n.endsWith('.attn2.to_k.weight'));
     if (attn2 && tensors.get(attn2)!.shape[1] === 1024) return { kind: 'sd2', evidence: `${attn2} with context width 1024` };
+    const convIn = tensors.get(`${unetPrefix}input_blocks.0.0.weight`);
+    if (convIn && convIn.shape.length === 4 && convIn.shape[1] !== 4) {
+      return { kind: 'sd1-inpainting', evidence: `${unetPrefix}input_blocks.0.0.weight with ${convIn.shape[1]} input channels` };
+    }
     if (hasVae && hasText) return { kind: 'sd1', evidence: `${unetPrefix}*` };
     const missing = [...(hasVae ? [] : ['VAE (`first_stage_model.*`)']), ...(hasText ? [] : ['text encoder (`cond_stage_model.transformer.*`)'])];
     return { kind: 'incomplete-sd1', evidence: `${unetPrefix}*`, missing };
@@ -91,6 +96,8 @@ export function unsupportedModelMessage(path: string, detection: ModelKindDetect
       return `${file}: this is a VAE-only file (${found}); choose the full SD1.x checkpoint — training uses the checkpoint's own VAE (take external VAE files out of use while training)`;
     case 'embedding':
       return `${file}: this is a textual-inversion embedding (${found}), not a model; choose an SD1.x checkpoint as the model (embeddings to continue training are chosen separately)`;
+    case 'sd1-inpainting':
+      return `${file}: this is an SD1.x inpainting or instruct-pix2pix model (${found}; text-to-image models have 4); train embeddings on the base text-to-image model it was made from — embeddings trained there also work with its inpainting version`;
     case 'incomplete-sd1':
       return `${file}: this has an SD1.x UNet but no ${(detection.missing ?? []).join(' and no ')}; choose a complete checkpoint (UNet, VAE and text encoder in one file) or a diffusers folder`;
     case 'unknown':

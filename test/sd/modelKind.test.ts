@@ -95,6 +95,12 @@ const cases: { what: string; tensors: Record<string, number[]>; kind: string; me
     message: /embedding \(found `a single tensor `<my-style>` \[768\]`\)/,
   },
   {
+    what: 'SD1 inpainting model (9 input channels)',
+    tensors: { ...sd1Core, 'model.diffusion_model.input_blocks.0.0.weight': [320, 9, 3, 3] },
+    kind: 'sd1-inpainting',
+    message: /inpainting or instruct-pix2pix model \(found `model\.diffusion_model\.input_blocks\.0\.0\.weight with 9 input channels`; text-to-image models have 4\); train embeddings on the base/,
+  },
+  {
     what: 'UNet without VAE and text encoder',
     tensors: { 'model.diffusion_model.input_blocks.0.0.weight': [320, 4, 3, 3] },
     kind: 'incomplete-sd1',
