@@ -1,5 +1,6 @@
 // Every CLI command, one line each (each command lives in ./commands/<name>.ts).
 import type { CliCommand } from './cliCommand';
+import { createEmbeddingCommand } from './commands/createEmbedding';
 import { demoCommand } from './commands/demo';
 import { lintCommand } from './commands/lint';
 import { modelInfoCommand } from './commands/modelInfo';
@@ -10,6 +11,7 @@ import { trainCommand } from './commands/train';
 import { verifyFixtureCommand } from './commands/verifyFixture';
 
 export const cliCommands: CliCommand[] = [
+  createEmbeddingCommand,
   demoCommand,
   lintCommand,
   modelInfoCommand,
