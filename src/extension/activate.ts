@@ -6,6 +6,7 @@ import type { LanguageClient } from 'vscode-languageclient/node';
 import { registerCommands } from './commandTable';
 import { Config } from './config';
 import { startCaptionClient } from './languageClient';
+import { MarkdownPages } from './markdownPages';
 
 let captions: LanguageClient | undefined;
 
@@ -19,7 +20,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     output.appendLine(`The caption language server did not start: ${error instanceof Error ? error.message : String(error)}`);
     void vscode.window.showErrorMessage('Embedding Studio: the caption language server did not start; see the "Embedding Studio" output.');
   }
-  context.subscriptions.push(...registerCommands({ extension: context, config, output, captions }));
+  const pages = new MarkdownPages();
+  context.subscriptions.push(pages.register());
+  context.subscriptions.push(...registerCommands({ extension: context, config, output, captions, pages }));
 }
 
 export async function deactivate(): Promise<void> {

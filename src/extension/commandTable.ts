@@ -13,6 +13,7 @@ import {
 } from '../protocol/languageServerMessages';
 import type { Config } from './config';
 import { datasetStatisticsMarkdown } from './datasetStatisticsMarkdown';
+import type { MarkdownPages } from './markdownPages';
 
 export interface CommandContext {
   extension: vscode.ExtensionContext;
@@ -20,6 +21,7 @@ export interface CommandContext {
   output: vscode.LogOutputChannel;
   /** The caption language client; undefined when the server failed to start. */
   captions: LanguageClient | undefined;
+  pages: MarkdownPages;
 }
 
 export interface CommandEntry {
@@ -35,11 +37,6 @@ function captionServer(ctx: CommandContext, title: string): LanguageClient | und
     void vscode.window.showErrorMessage(`Embedding Studio: ${title} needs the caption language server, which did not start — see the "Embedding Studio" output.`);
   }
   return ctx.captions;
-}
-
-async function showMarkdown(content: string): Promise<void> {
-  const document = await vscode.workspace.openTextDocument({ language: 'markdown', content });
-  await vscode.commands.executeCommand('markdown.showPreview', document.uri);
 }
 
 export const commandTable: CommandEntry[] = [
@@ -74,7 +71,7 @@ export const commandTable: CommandEntry[] = [
         void vscode.window.showWarningMessage(`Embedding Studio: there is no caption rule '${id}'.`);
         return;
       }
-      await showMarkdown(`# ${doc.id}\n\n*Default severity: ${doc.defaultSeverity}. Change it with the \`embeddingStudio.lint.rules\` setting.*\n\n${doc.markdown}\n`);
+      await ctx.pages.show(`Rule ${doc.id}`, `# ${doc.id}\n\n*Default severity: ${doc.defaultSeverity}. Change it with the \`embeddingStudio.lint.rules\` setting.*\n\n${doc.markdown}\n`);
     },
   },
   {
@@ -84,7 +81,7 @@ export const commandTable: CommandEntry[] = [
       const client = captionServer(ctx, 'Show Dataset Statistics');
       if (!client) return;
       const statistics: DatasetStatistics[] = await client.sendRequest(datasetStatisticsRequest);
-      await showMarkdown(datasetStatisticsMarkdown(statistics));
+      await ctx.pages.show('Dataset statistics', datasetStatisticsMarkdown(statistics));
     },
   },
 ];

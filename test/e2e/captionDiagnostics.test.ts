@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeDataset } from '../server/generatedDataset';
-import { activeEditorText, applyQuickFix, openFile, repoRoot, startCodeServer, timeouts, waitForProblem, type CodeServerSession } from './codeServer';
+import { activeEditorText, applyQuickFix, openFile, repoRoot, runPaletteCommand, startCodeServer, timeouts, waitForProblem, type CodeServerSession } from './codeServer';
 
 let dataset: string;
 let session: CodeServerSession;
@@ -53,4 +53,15 @@ it('applies a quick fix from the editor: the text changes and the problem goes',
   assert.equal((await activeEditorText(page)).trim(), '1girl, long hair, smile');
   await waitForProblem(page, /repeats tag/, 'absent');
   await session.screenshot('fixed');
+});
+
+it('runs a command from the palette: the dataset statistics page opens', async () => {
+  const { page } = session;
+  await runPaletteCommand(page, 'Embedding Studio: Show Dataset Statistics');
+  const preview = page.frameLocator('iframe.webview.ready').frameLocator('iframe#active-frame');
+  await preview.locator('h1', { hasText: 'Dataset statistics' }).waitFor({ timeout: timeouts.screen });
+  // 4 images, 3 captions, 1 image without a caption (hand-counted from the dataset above).
+  await preview.locator('tr', { hasText: /4\s*3\s*1/ }).first().waitFor({ timeout: timeouts.screen });
+  await preview.locator('td', { hasText: 'long hair' }).first().waitFor({ timeout: timeouts.screen });
+  await session.screenshot('statistics');
 });
