@@ -3,7 +3,7 @@
 // per index state; each target records which facts it asked for, so after a change only the
 // changed files and the targets whose facts changed are linted again.
 import { stemKeyOf, type DatasetIndex, type IndexChange } from '../dataset/datasetIndex';
-import type { LintConfig } from './config';
+import type { LintConfig, RuleLevel } from './config';
 import type { LintDiagnostic, LintFix, Severity } from './types';
 import type { DatasetQueries, FixContext, LintRule, LintTarget, RuleContext } from './rule';
 import { DatasetStats } from './datasetStats';
@@ -47,6 +47,7 @@ export class LintSession {
   private settings: ResolvedLintSettings;
   private readonly stats: DatasetStats;
   private readonly rules: readonly LintRule[];
+  private readonly rulesByKind: Record<LintTarget['kind'], LintRule[]>;
   private readonly byTarget = new Map<string, LintDiagnostic[]>();
   private readonly byFile = new Map<string, LintDiagnostic[]>();
   /** Questions by kind, then by argument ('' for questions without one). */
@@ -60,6 +61,11 @@ export class LintSession {
     rules: readonly LintRule[] = allRules,
   ) {
     this.rules = rules;
+    this.rulesByKind = {
+      caption: rules.filter((r) => r.targets.includes('caption')),
+      image: rules.filter((r) => r.targets.includes('image')),
+      dataset: rules.filter((r) => r.targets.includes('dataset')),
+    };
     this.stats = new DatasetStats(index);
     this.settings = resolveLintSettings(index, config);
   }
@@ -219,35 +225,43 @@ export class LintSession {
   private lintTarget(target: LintTarget): void {
     const id = target.kind === 'dataset' ? datasetTargetId : target.file;
     const found: LintDiagnostic[] = [];
-    const dataset = new TrackedQueries(this, id);
-    for (const rule of this.rules) {
-      if (!rule.targets.includes(target.kind)) continue;
-      const level = this.settings.levels[rule.id];
+    const dataset = new TrackedQueries(this);
+    // One context per target; `report` reads the rule being run from `current`.
+    let current: LintRule = this.rules[0];
+    let level: RuleLevel | undefined;
+    const context: RuleContext = {
+      index: this.index,
+      dataset,
+      settings: this.settings,
+      report(problem) {
+        const severity: Severity = (level as Severity | undefined) ?? problem.severity ?? current.defaultSeverity;
+        found.push({
+          file: target.kind === 'dataset' ? problem.file ?? target.file : target.file,
+          range: problem.range,
+          severity,
+          code: current.id,
+          message: problem.message,
+          fixes: problem.fixes ?? [],
+          ...(problem.data ? { data: problem.data } : {}),
+        });
+      },
+    };
+    for (const rule of this.rulesByKind[target.kind]) {
+      level = this.settings.levels[rule.id];
       if (level === 'off') continue;
-      const context: RuleContext = {
-        index: this.index,
-        dataset,
-        settings: this.settings,
-        report: (problem) => {
-          const severity: Severity = level ?? problem.severity ?? rule.defaultSeverity;
-          found.push({
-            file: target.kind === 'dataset' ? problem.file ?? target.file : target.file,
-            range: problem.range,
-            severity,
-            code: rule.id,
-            message: problem.message,
-            fixes: problem.fixes ?? [],
-            ...(problem.data ? { data: problem.data } : {}),
-          });
-        },
-      };
+      current = rule;
       rule.check(target, context);
     }
     if (found.length > 0) this.byTarget.set(id, found);
+    if (dataset.asked.size > 0) {
+      const asked = [...dataset.asked];
+      for (const query of asked) query.dependents.add(id);
+      this.targetQueries.set(id, asked);
+    }
   }
 
-  /** Answers a question for a target and records that the target depends on the answer. */
-  ask(targetId: string, kind: QueryKind, argument: string): unknown {
+  /** Answers a question; `asked` collects the questions of the target being linted. */
+  ask(asked: Set<Query>, kind: QueryKind, argument: string): unknown {
     let byArgument = this.queries.get(kind);
     if (!byArgument) {
       byArgument = new Map();
@@ -259,12 +273,7 @@ export class LintSession {
       query = { kind, argument, value, serialised: serialise(value), dependents: new Set() };
       byArgument.set(argument, query);
     }
-    if (!query.dependents.has(targetId)) {
-      query.dependents.add(targetId);
-      const list = this.targetQueries.get(targetId);
-      if (list) list.push(query);
-      else this.targetQueries.set(targetId, [query]);
-    }
+    asked.add(query);
     return query.value;
   }
 
@@ -299,42 +308,41 @@ export class LintSession {
 
 /** The dataset questions one target may ask, each recorded as a dependency of that target. */
 class TrackedQueries implements DatasetQueries {
-  constructor(
-    private readonly session: LintSession,
-    private readonly targetId: string,
-  ) {}
+  /** The questions this target asked (recorded as its dependencies when linting ends). */
+  readonly asked = new Set<Query>();
+  constructor(private readonly session: LintSession) {}
   captionCount(): number {
-    return this.session.ask(this.targetId, 'captionCount', '') as number;
+    return this.session.ask(this.asked, 'captionCount', '') as number;
   }
   imageCount(): number {
-    return this.session.ask(this.targetId, 'imageCount', '') as number;
+    return this.session.ask(this.asked, 'imageCount', '') as number;
   }
   tagFileCount(key: string): number {
-    return this.session.ask(this.targetId, 'tagFileCount', key) as number;
+    return this.session.ask(this.asked, 'tagFileCount', key) as number;
   }
   isRareTag(key: string): boolean {
-    return this.session.ask(this.targetId, 'isRareTag', key) as boolean;
+    return this.session.ask(this.asked, 'isRareTag', key) as boolean;
   }
   hasImage(stemKey: string): boolean {
-    return this.session.ask(this.targetId, 'hasImage', stemKey) as boolean;
+    return this.session.ask(this.asked, 'hasImage', stemKey) as boolean;
   }
   hasCaption(stemKey: string): boolean {
-    return this.session.ask(this.targetId, 'hasCaption', stemKey) as boolean;
+    return this.session.ask(this.asked, 'hasCaption', stemKey) as boolean;
   }
   underscoreMajority(): 'underscores' | 'spaces' | undefined {
-    return this.session.ask(this.targetId, 'underscoreMajority', '') as 'underscores' | 'spaces' | undefined;
+    return this.session.ask(this.asked, 'underscoreMajority', '') as 'underscores' | 'spaces' | undefined;
   }
   outfitMajority(): string[] {
-    return this.session.ask(this.targetId, 'outfitMajority', '') as string[];
+    return this.session.ask(this.asked, 'outfitMajority', '') as string[];
   }
   isOutfitOutlier(key: string): boolean {
-    return this.session.ask(this.targetId, 'isOutfitOutlier', key) as boolean;
+    return this.session.ask(this.asked, 'isOutfitOutlier', key) as boolean;
   }
   fixedTraits(): string[] {
-    return this.session.ask(this.targetId, 'fixedTraits', '') as string[];
+    return this.session.ask(this.asked, 'fixedTraits', '') as string[];
   }
   specificsOf(key: string): string[] {
-    return this.session.ask(this.targetId, 'specificsOf', key) as string[];
+    return this.session.ask(this.asked, 'specificsOf', key) as string[];
   }
 }
 

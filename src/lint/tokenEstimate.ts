@@ -6,12 +6,39 @@
 
 export function estimateClipTokens(text: string): number {
   let tokens = 0;
-  const pattern = /(\p{L}+)|(\p{N}+)|([^\s\p{L}\p{N}\\])/gu;
-  for (let match = pattern.exec(text); match; match = pattern.exec(text)) {
-    if (match[1]) tokens += Math.max(1, Math.ceil(match[1].length / 6));
-    else tokens += 1;
+  let letters = 0;
+  let inDigits = false;
+  for (const ch of text) {
+    const kind = charKind(ch);
+    if (kind !== 'letter' && letters > 0) {
+      tokens += Math.ceil(letters / 6);
+      letters = 0;
+    }
+    if (kind !== 'digit') inDigits = false;
+    if (kind === 'letter') letters++;
+    else if (kind === 'digit') {
+      if (!inDigits) tokens++;
+      inDigits = true;
+    } else if (kind === 'mark') tokens++;
   }
+  if (letters > 0) tokens += Math.ceil(letters / 6);
   return tokens;
+}
+
+const letterPattern = /\p{L}/u;
+const digitPattern = /\p{N}/u;
+
+function charKind(ch: string): 'letter' | 'digit' | 'space' | 'mark' | 'escape' {
+  const c = ch.charCodeAt(0);
+  if ((c >= 97 && c <= 122) || (c >= 65 && c <= 90)) return 'letter';
+  if (c >= 48 && c <= 57) return 'digit';
+  if (c === 32 || c === 9 || c === 10 || c === 13) return 'space';
+  if (c === 92) return 'escape';
+  if (c < 128) return 'mark';
+  if (/\s/.test(ch)) return 'space';
+  if (letterPattern.test(ch)) return 'letter';
+  if (digitPattern.test(ch)) return 'digit';
+  return 'mark';
 }
 
 /** CLIP's context is 77 tokens: start, end, and 75 for the text. */

@@ -10,7 +10,20 @@ const complexBackgrounds = new Set([
 
 export type BackgroundKind = 'simple' | 'complex';
 
+const backgroundKindOfMemo = new Map<string, BackgroundKind | undefined>();
+
+/** Memoised: a dataset's vocabulary is asked about again and again. */
 export function backgroundKindOf(key: string): BackgroundKind | undefined {
+  let result = backgroundKindOfMemo.get(key);
+  if (result === undefined && !backgroundKindOfMemo.has(key)) {
+    result = computeBackgroundKindOf(key);
+    if (backgroundKindOfMemo.size > 100_000) backgroundKindOfMemo.clear();
+    backgroundKindOfMemo.set(key, result);
+  }
+  return result as BackgroundKind | undefined;
+}
+
+function computeBackgroundKindOf(key: string): BackgroundKind | undefined {
   if (simpleBackgrounds.has(key)) return 'simple';
   if (/^[a-z -]+ background$/.test(key) && !key.startsWith('detailed')) return 'simple'; // `white background`, `light blue background`
   if (complexBackgrounds.has(key)) return 'complex';

@@ -16,7 +16,20 @@ const clothingWords = [
 
 const clothingSet = new Set(clothingWords);
 
+const isClothingTagMemo = new Map<string, boolean>();
+
+/** Memoised: a dataset's vocabulary is asked about again and again. */
 export function isClothingTag(key: string): boolean {
+  let result = isClothingTagMemo.get(key);
+  if (result === undefined && !isClothingTagMemo.has(key)) {
+    result = computeIsClothingTag(key);
+    if (isClothingTagMemo.size > 100_000) isClothingTagMemo.clear();
+    isClothingTagMemo.set(key, result);
+  }
+  return result as boolean;
+}
+
+function computeIsClothingTag(key: string): boolean {
   if (clothingSet.has(key)) return true;
   // Compare the last one and two words: `red pleated skirt` ends with `skirt`.
   const words = key.split(' ');

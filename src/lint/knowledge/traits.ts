@@ -25,7 +25,20 @@ const bodyTraits = new Set([
 
 export type TraitCategory = 'hair colour' | 'hair length' | 'hair style' | 'eye colour' | 'body trait';
 
+const traitCategoryOfMemo = new Map<string, TraitCategory | undefined>();
+
+/** Memoised: a dataset's vocabulary is asked about again and again. */
 export function traitCategoryOf(key: string): TraitCategory | undefined {
+  let result = traitCategoryOfMemo.get(key);
+  if (result === undefined && !traitCategoryOfMemo.has(key)) {
+    result = computeTraitCategoryOf(key);
+    if (traitCategoryOfMemo.size > 100_000) traitCategoryOfMemo.clear();
+    traitCategoryOfMemo.set(key, result);
+  }
+  return result as TraitCategory | undefined;
+}
+
+function computeTraitCategoryOf(key: string): TraitCategory | undefined {
   if (key.endsWith(' hair')) {
     const colour = key.slice(0, -' hair'.length);
     if (colourSet.has(colour)) return 'hair colour';

@@ -8,6 +8,19 @@ import { prefersUnderscores } from '../captionStyle';
 import { tagKey, type ParsedCaption } from '../../dataset/caption';
 
 const maxAlternatives = 8;
+
+const eligibleMemo = new Map<string, boolean>();
+
+/** Tags the dataset-driven check considers: not traits (`long hair` vs `very long hair`), people counts or meta tags. */
+function mayBeGeneral(key: string): boolean {
+  let eligible = eligibleMemo.get(key);
+  if (eligible === undefined) {
+    eligible = !traitCategoryOf(key) && !isPeopleCountTag(key) && !metaTags.has(key);
+    if (eligibleMemo.size > 100_000) eligibleMemo.clear();
+    eligibleMemo.set(key, eligible);
+  }
+  return eligible;
+}
 const maxDatasetFixes = 3;
 
 /** Edits turning every `key` tag of the caption into `replacement` (or dropping it if already there). */
@@ -39,7 +52,7 @@ export const vagueTagRule: LintRule = {
     for (const tag of caption.tags) {
       if (ignoreTags.has(tag.key) || reported.has(tag.key)) continue;
       const advice = vagueTags.get(tag.key);
-      const datasetDriven = !advice && !traitCategoryOf(tag.key) && !isPeopleCountTag(tag.key) && !metaTags.has(tag.key);
+      const datasetDriven = !advice && mayBeGeneral(tag.key);
       if (!advice && !datasetDriven) continue;
       const specifics = context.dataset.specificsOf(tag.key);
       const specificsHere = specifics.filter((s) => keysHere.has(s));
