@@ -6,9 +6,12 @@ import type { CheckpointWeights } from './weights';
 /** torch.nn.Linear on the last axis: x · Wᵀ + b, with W stored [out, in] as torch does. */
 export function linear(g: Graph, weights: CheckpointWeights, x: Value, prefix: string, bias = true): Value {
   const w = weights.get(`${prefix}.weight`);
-  // Transpose of a constant weight: ORT folds it once at session creation.
-  const y = g.matMul(x, g.transpose(w, [1, 0]));
-  return bias ? g.add(y, weights.get(`${prefix}.bias`)) : y;
+  // Gemm reads W transposed in place; MatMul(x, Transpose(W)) would make ORT constant-fold a
+  // second, transposed copy of every weight (gigabytes at SD1.5 size). Its gradient rule also
+  // stays on Gemm with W untransposed.
+  const rows = g.reshape(x, [-1, x.shape[x.rank - 1]]);
+  const y = g.gemm(rows, w, bias ? weights.get(`${prefix}.bias`) : undefined, { transB: true });
+  return g.reshape(y, [...x.shape.slice(0, -1), w.shape[0]]);
 }
 
 /**
