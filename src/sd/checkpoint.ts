@@ -1,6 +1,7 @@
 /**
- * Loading an SD1.x model for graph building: a single-file `.safetensors` checkpoint (the
- * AUTOMATIC1111 layout) or a diffusers folder, behind one name space — the single-file names.
+ * Loading an SD1.x model for graph building: a single-file checkpoint (the AUTOMATIC1111 layout,
+ * `.safetensors`, or a torch.save `.ckpt` read by the non-executing pickle reader) or a diffusers
+ * folder (`.safetensors` or `.bin` components), behind one name space — the single-file names.
  *
  * API for graph builders:
  *   const ckpt = loadCheckpoint(path);            // throws a clear message for non-SD1 files
@@ -14,7 +15,8 @@
 import { createHash } from 'node:crypto';
 import { closeSync, existsSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { basename, dirname, extname, join } from 'node:path';
-import { openSafetensors, type SafetensorsFile, type SafetensorsTensorInfo } from './safetensors';
+import { openSafetensors, type SafetensorsTensorInfo } from './safetensors';
+import { openPickledCheckpoint, type TensorFile } from './pickledCheckpoint';
 import { detectModelKind, looksPickled, pickledCheckpointMessage, unsupportedModelMessage } from './modelKind';
 import { diffusersUnetLayout, textEncoderNameFromDiffusers, unetNameFromDiffusers, vaeNameFromDiffusers } from './diffusersNames';
 
@@ -96,10 +98,17 @@ export function loadCheckpoint(path: string): Checkpoint {
   let target = path;
   if (basename(path) === 'model_index.json') target = dirname(path);
   if (statSync(target).isDirectory()) return loadDiffusersFolder(target);
-  if (pickleExtensions.has(extname(target).toLowerCase()) || looksPickled(target)) {
-    throw new Error(pickledCheckpointMessage(target));
+  return loadSingleFile(target, openTensorFile(target));
+}
+
+/** safetensors, or a torch.save zip read by the non-executing pickle reader. */
+function openTensorFile(path: string): TensorFile {
+  if (!pickleExtensions.has(extname(path).toLowerCase()) && !looksPickled(path)) return openSafetensors(path);
+  try {
+    return openPickledCheckpoint(path);
+  } catch (error) {
+    throw new Error(pickledCheckpointMessage(path, (error as Error).message.replace(`${path}: `, '')));
   }
-  return loadSingleFile(target);
 }
 
 function finishTensors(path: string, tensors: Map<string, CheckpointTensor>): void {
@@ -108,8 +117,7 @@ function finishTensors(path: string, tensors: Map<string, CheckpointTensor>): vo
   if (message) throw new Error(message);
 }
 
-function loadSingleFile(path: string): Checkpoint {
-  const file = openSafetensors(path);
+function loadSingleFile(path: string, file: TensorFile): Checkpoint {
   try {
     const tensors = new Map<string, CheckpointTensor>();
     for (const info of file.tensors.values()) tensors.set(info.name, { ...info, file: path });
@@ -146,7 +154,7 @@ function componentFile(folder: string, component: string, stem: string): string 
     if (existsSync(join(dir, candidate))) return join(dir, candidate);
   }
   for (const candidate of [`${stem}.bin`, `${stem}.fp16.bin`]) {
-    if (existsSync(join(dir, candidate))) throw new Error(pickledCheckpointMessage(join(dir, candidate)));
+    if (existsSync(join(dir, candidate))) return join(dir, candidate);
   }
   throw new Error(`${folder}: diffusers folder without \`${component}/${stem}.safetensors\` — the download is incomplete; fetch the missing component (e.g. \`huggingface-cli download REPO ${component}/${stem}.safetensors\`)`);
 }
@@ -171,9 +179,9 @@ function loadDiffusersFolder(folder: string): Checkpoint {
   const unetPath = componentFile(folder, 'unet', 'diffusion_pytorch_model');
   const vaePath = componentFile(folder, 'vae', 'diffusion_pytorch_model');
   const textPath = componentFile(folder, 'text_encoder', 'model');
-  const opened = new Map<string, SafetensorsFile>();
+  const opened = new Map<string, TensorFile>();
   try {
-    for (const p of [unetPath, vaePath, textPath]) opened.set(p, openSafetensors(p));
+    for (const p of [unetPath, vaePath, textPath]) opened.set(p, openTensorFile(p));
     const tensors = new Map<string, CheckpointTensor>();
     const unknown: string[] = [];
     const unetFile = opened.get(unetPath)!;
@@ -235,7 +243,7 @@ function makeCheckpoint(parts: {
   layout: Checkpoint['layout'];
   path: string;
   name: string;
-  files: Map<string, SafetensorsFile>;
+  files: Map<string, TensorFile>;
   tensors: Map<string, CheckpointTensor>;
   alphasCumprod?: Float32Array;
   scheduleConfig?: NoiseScheduleConfig;

@@ -121,10 +121,11 @@ export function looksPickled(path: string): boolean {
   }
 }
 
-/** Why we do not load pickled checkpoints, and how to convert one. */
-export function pickledCheckpointMessage(path: string): string {
-  return `${basename(path)}: this is a pickled PyTorch checkpoint (.ckpt/.pt/.bin). Pickles can run arbitrary code when loaded, so Embedding Studio reads only .safetensors. ` +
-    'Convert it once: in AUTOMATIC1111 open "Checkpoint Merger", pick it as model A, set the multiplier to 0 ("No interpolation"), choose checkpoint format "safetensors" and run "Merge"; ' +
+/** A pickled checkpoint our non-executing reader could not use, and how to convert it. */
+export function pickledCheckpointMessage(path: string, reason: string): string {
+  return `${basename(path)}: this pickled PyTorch checkpoint (.ckpt/.pt/.bin) could not be read safely (${reason}). ` +
+    'Pickles can run code when Python loads them, so we only interpret plain tensor data; convert this one once to .safetensors: ' +
+    'in AUTOMATIC1111 open "Checkpoint Merger", pick it as model A, set "Interpolation Method" to "No interpolation", choose checkpoint format "safetensors" and run "Merge"; ' +
     'or with Python run `python -c "import torch, safetensors.torch as s; sd = torch.load(\'model.ckpt\', map_location=\'cpu\', weights_only=True); s.save_file({k: v.contiguous() for k, v in sd.get(\'state_dict\', sd).items() if hasattr(v, \'contiguous\')}, \'model.safetensors\')"`; ' +
     'most models are also published as .safetensors on the site you got this one from.';
 }

@@ -150,7 +150,7 @@ test('diffusers folder: every single-file tensor (except buffers) resolves to th
 test('non-SD1 inputs are refused with the way out', () => {
   const ckptFile = join(scratch, 'model.ckpt');
   writeFileSync(ckptFile, Buffer.from([0x50, 0x4b, 0x03, 0x04, 1, 2, 3, 4]));
-  assert.throws(() => loadCheckpoint(ckptFile), /model\.ckpt: this is a pickled PyTorch checkpoint.*Checkpoint Merger/);
+  assert.throws(() => loadCheckpoint(ckptFile), /model\.ckpt: this pickled PyTorch checkpoint .* could not be read safely \(not a zip-format PyTorch file.*Checkpoint Merger/);
 
   const lora = join(scratch, 'style-lora.safetensors');
   writeSafetensors(lora, [{ name: 'lora_unet_mid_block_attentions_0_proj_in.lora_down.weight', dtype: 'F16', shape: [4, 320], data: new Uint16Array(4 * 320) }]);
@@ -165,7 +165,12 @@ test('non-SD1 inputs are refused with the way out', () => {
   mkdirSync(join(binOnly, 'unet'), { recursive: true });
   writeFileSync(join(binOnly, 'model_index.json'), JSON.stringify({ _class_name: 'StableDiffusionPipeline' }));
   writeFileSync(join(binOnly, 'unet', 'diffusion_pytorch_model.bin'), Buffer.from([0x50, 0x4b, 3, 4]));
-  assert.throws(() => loadCheckpoint(binOnly), /diffusion_pytorch_model\.bin: this is a pickled PyTorch checkpoint/);
+  assert.throws(() => loadCheckpoint(binOnly), /bin-diffusers: diffusers folder without `vae\/diffusion_pytorch_model\.safetensors` — the download is incomplete/);
+  for (const [dir, file] of [['vae', 'diffusion_pytorch_model.bin'], ['text_encoder', 'model.bin']]) {
+    mkdirSync(join(binOnly, dir));
+    writeFileSync(join(binOnly, dir, file), Buffer.from([0x50, 0x4b, 3, 4]));
+  }
+  assert.throws(() => loadCheckpoint(binOnly), /diffusion_pytorch_model\.bin: this pickled PyTorch checkpoint .* could not be read safely/);
 
   assert.throws(() => loadCheckpoint(join(scratch, 'nope.safetensors')), /nope\.safetensors: no such file or folder/);
 });

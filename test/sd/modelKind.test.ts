@@ -132,8 +132,8 @@ test('pickled files are recognised by their first bytes, and the message says ho
     assert.equal(looksPickled(zip), true);
     assert.equal(looksPickled(raw), true);
     assert.equal(looksPickled(fixture), false);
-    const message = pickledCheckpointMessage(zip);
-    assert.match(message, /^model\.ckpt: this is a pickled PyTorch checkpoint/);
+    const message = pickledCheckpointMessage(zip, 'no zip directory');
+    assert.match(message, /^model\.ckpt: this pickled PyTorch checkpoint \(\.ckpt\/\.pt\/\.bin\) could not be read safely \(no zip directory\)/);
     assert.match(message, /Checkpoint Merger/);
     assert.match(message, /safetensors/);
   } finally {
