@@ -73,7 +73,8 @@ export function codeActionsFor(query: CodeActionQuery, fileDiagnostics: LintDiag
   const wants = (kind: string) => !query.only || query.only.some((o) => kind === o || kind.startsWith(`${o}.`));
   const actions: CodeAction[] = [];
 
-  if (wants(fixAllKind)) {
+  // Source actions only when asked for by kind (save, the Source Action menu), never in the lightbulb.
+  if (query.only && wants(fixAllKind)) {
     const fixes = fileDiagnostics.filter((d) => d.fixes.some((f) => f.isPreferred)).map((d) => d.fixes.find((f) => f.isPreferred)!);
     const local = fixes.filter((f) => f.edits.length > 0 && f.edits.every((e) => e.file === query.file));
     if (local.length > 0) {

@@ -55,6 +55,20 @@ it('applies a quick fix from the editor: the text changes and the problem goes',
   await session.screenshot('fixed');
 });
 
+it('undoes the fix in one step, and "More information" opens the rule documentation', async () => {
+  const { page } = session;
+  await page.keyboard.press('Control+Z');
+  await page.locator('.editor-group-container.active .view-lines', { hasText: 'long hair, long hair' }).waitFor({ timeout: timeouts.screen });
+  await waitForProblem(page, /repeats tag/);
+  await page.keyboard.press('F8');
+  await page.locator('.marker-widget').first().waitFor({ timeout: timeouts.screen });
+  await page.keyboard.press('Escape');
+  await applyQuickFix(page, /More information about duplicate-tag/);
+  const preview = page.frameLocator('iframe.webview.ready').frameLocator('iframe#active-frame');
+  await preview.locator('h1', { hasText: 'duplicate-tag' }).waitFor({ timeout: timeouts.screen });
+  await session.screenshot('rule-documentation');
+});
+
 it('runs a command from the palette: the dataset statistics page opens', async () => {
   const { page } = session;
   await runPaletteCommand(page, 'Embedding Studio: Show Dataset Statistics');
