@@ -10,6 +10,7 @@ import { pathToFileURL } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import type { TrainerEvent } from '../../src/protocol/trainerMessages';
 import type { MonitorSession } from '../../src/protocol/webviewMessages';
+import { MonitorFeed } from '../../src/extension/monitorFeed';
 import { replayRunFolder } from '../../src/protocol/runFolderReplay';
 import { demoRunDir, demoRunEvents } from './fixtures/demoRunEvents';
 import { learningRateAt, previewSteps, tinyRun, tinyRunEvents, tinyRunFinished, writePreviewImages } from './fixtures/tinyRunEvents';
@@ -289,6 +290,58 @@ describe('monitor page', () => {
     await second.settle();
     assert.ok((await chartData(second)).every((d) => d.points.length === 0));
     assert.equal(await second.page.textContent('#run-title'), 'Training other');
+    await second.page.close();
+  });
+
+  test('with the real host feed: a page hidden and shown again gets exactly what it missed', async () => {
+    // The host side (MonitorFeed) talks to the real page; VS Code's part is the message pipe.
+    // The page says ready while it loads, before openMonitorPage returns: deliveries wait for it.
+    let page: Promise<MonitorPage> | undefined;
+    let delivery = Promise.resolve();
+    const feed = new MonitorFeed({
+      post: (message) => {
+        const target = page;
+        if (target) delivery = delivery.then(async () => (await target).post(message)).catch(() => undefined);
+      },
+      imageUri: (path) => pathToFileURL(path).href,
+    });
+    const toHost = (message: unknown) => {
+      const received = feed.receive(message);
+      assert.ok(!('invalid' in received), JSON.stringify(received));
+    };
+    const open = (state?: unknown) => {
+      page = openMonitorPage(browser.context, { state, toHost });
+      return page;
+    };
+    const sessionId = feed.startSession({ title: 'Training kaede_ti', runDir, live: true });
+    const first = await open();
+    const split = Math.floor(events.length / 2);
+    feed.appendEvents(events.slice(0, split));
+    feed.forward();
+    await delivery;
+    await first.settle();
+    assert.equal(await first.page.evaluate(() => (window as any).__monitor.model.received), split);
+    await first.page.waitForTimeout(700); // the page saves its state at most twice a second
+    const state = await first.state();
+
+    // Hidden: VS Code tears the page down; the trainer goes on.
+    feed.pageHidden();
+    page = undefined;
+    await first.page.close();
+    feed.appendEvents(events.slice(split));
+    feed.forward();
+    feed.setLive(false);
+
+    // Shown again: the page restores its state and says ready with what it holds.
+    const second = await open(state);
+    await second.page.waitForFunction((n) => (window as any).__monitor.model.received === n, events.length);
+    await delivery;
+    await second.settle();
+    assert.deepEqual((await second.posted())[0], { type: 'ready', sessionId, received: split });
+    const [loss] = await chartData(second);
+    assert.deepEqual(loss.points, progressOf(events).map((p) => [p.step, p.loss]));
+    assert.equal(await second.page.isDisabled('#control-pause'), true, 'the trainer detached while hidden');
+    feed.dispose();
     await second.page.close();
   });
 

@@ -83,7 +83,10 @@ function vscodeStandIn(initialState: unknown): void {
   (window as unknown as { acquireVsCodeApi: unknown }).acquireVsCodeApi = () => {
     if (++host.acquired > 1) throw new Error('acquireVsCodeApi called twice');
     return {
-      postMessage: (message: unknown) => host.posted.push(JSON.parse(JSON.stringify(message))),
+      postMessage: (message: unknown) => {
+        host.posted.push(JSON.parse(JSON.stringify(message)));
+        (window as unknown as { __toHost?: (m: unknown) => void }).__toHost?.(JSON.parse(JSON.stringify(message)));
+      },
       getState: () => host.state,
       setState: (state: unknown) => {
         host.state = JSON.parse(JSON.stringify(state));
@@ -103,8 +106,13 @@ export interface MonitorPage {
   settle(): Promise<void>;
 }
 
-export async function openMonitorPage(context: BrowserContext, options: { theme?: ThemeKind; state?: unknown } = {}): Promise<MonitorPage> {
+export async function openMonitorPage(
+  context: BrowserContext,
+  options: { theme?: ThemeKind; state?: unknown; toHost?: (message: unknown) => void } = {},
+): Promise<MonitorPage> {
   const page = await context.newPage();
+  // Delivers what the page posts to a host living in the test process (e.g. a real MonitorFeed).
+  if (options.toHost) await page.exposeFunction('__toHost', options.toHost);
   const problems: string[] = [];
   page.on('console', (message) => {
     if (message.type() === 'error') problems.push(message.text());
