@@ -34,16 +34,13 @@ export function tagCategory(key: string): string | undefined {
   return undefined;
 }
 
-/** Every tag the knowledge base names, with its category: completion candidates. */
+/** Every tag the knowledge base suggests, with its category: completion candidates. */
 export function knownTags(): Array<{ tag: string; category: string }> {
   const seen = new Map<string, string>();
-  const add = (tag: string) => {
-    if (seen.has(tag)) return;
-    const category = tagCategory(tag);
-    if (category && !category.startsWith('meta')) seen.set(tag, category);
-  };
   for (const entry of builtInVagueTags) {
-    for (const alternative of entry.alternatives) add(alternative);
+    for (const alternative of entry.alternatives) {
+      if (!seen.has(alternative)) seen.set(alternative, tagCategory(alternative) ?? `specific (${entry.group})`);
+    }
   }
   return [...seen].map(([tag, category]) => ({ tag, category }));
 }
