@@ -88,7 +88,8 @@ export class MonitorPanel implements vscode.Disposable {
     this.panel.webview.options = { enableScripts: true, enableCommandUris: false, localResourceRoots: roots };
   }
 
-  get session(): MonitorSession | null {
+  /** The session the panel shows (its id changes with each startSession). */
+  get currentSession(): MonitorSession | null {
     return this.feed.session;
   }
 
