@@ -15,7 +15,7 @@ import { replayRunFolder } from '../../src/protocol/runFolderReplay';
 import { demoRunDir, demoRunEvents } from './fixtures/demoRunEvents';
 import { learningRateAt, previewSteps, tinyRun, tinyRunEvents, tinyRunFinished, writePreviewImages } from './fixtures/tinyRunEvents';
 import { artifactsDir, ensureBuilt, launchMonitorBrowser, openMonitorPage, type MonitorBrowser, type MonitorPage } from './monitorPageHarness';
-import type { ThemeKind } from './vscodeThemes';
+import { themes, type ThemeKind } from './vscodeThemes';
 
 type EventOf<T extends TrainerEvent['type']> = Extract<TrainerEvent, { type: T }>;
 
@@ -367,6 +367,35 @@ describe('monitor page', () => {
     assert.deepEqual(shape.last, [total - 2, total - 1, total]);
     assert.equal(shape.first, 1);
     assert.deepEqual(monitor.problems, []);
+    await monitor.page.close();
+  });
+
+  test('its Content-Security-Policy blocks inline scripts', async () => {
+    const monitor = await openMonitorPage(browser.context);
+    await monitor.page.evaluate(() => {
+      const script = document.createElement('script');
+      script.textContent = 'window.__injected = true';
+      document.body.append(script);
+    });
+    await monitor.page.waitForFunction(() => true);
+    assert.equal(await monitor.page.evaluate(() => (window as any).__injected), undefined);
+    assert.ok(monitor.problems.some((p) => /CSP violation: script-src/.test(p) || /Content Security Policy/.test(p)), monitor.problems.join('\n'));
+    await monitor.page.close();
+  });
+
+  test('follows a theme change while open', async () => {
+    const monitor = await openMonitorPage(browser.context, { theme: 'dark' });
+    await sendRun(monitor, events.slice(0, 120));
+    await monitor.page.evaluate((variables) => {
+      for (const [name, value] of Object.entries(variables)) document.documentElement.style.setProperty(name, value);
+      document.body.classList.replace('vscode-dark', 'vscode-light');
+    }, themes.light.variables);
+    await monitor.settle();
+    const colors = await monitor.page.evaluate(() => {
+      const chart = (window as any).__monitor.chart;
+      return [chart.getDatasetMeta(1).dataset.options.borderColor, chart.options.plugins.lossZones.zones[0].color];
+    });
+    assert.deepEqual(colors, [themes.light.variables['--vscode-charts-blue'], themes.light.variables['--vscode-charts-green']]);
     await monitor.page.close();
   });
 
