@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DatasetIndex } from '../../../src/dataset/datasetIndex';
 import { LintSession, type LintConfig, type LintDiagnostic } from '../../../src/lint';
-import { captionedImages, lintFixture, parseExpectations, found, removeDataset, applyFixToDisk, writeDataset, type DatasetSpec } from '../lintFixture';
+import { captionedImages, lintFixture, parseExpectations, found, removeDataset, applyFixToDisk, applyEdits, writeDataset, type DatasetSpec } from '../lintFixture';
 
 const dirs: string[] = [];
 after(() => dirs.forEach(removeDataset));
@@ -127,7 +127,6 @@ describe('formatting', () => {
       if (expected.length === 0) return;
       // Applying every "fix this" gives the same text as the whole-file fix.
       const problemEdits = fx.of('img0.txt', 'formatting').flatMap((d) => d.fixes.filter((f) => f.scope === 'problem').flatMap((f) => f.edits));
-      const { applyEdits } = await import('../lintFixture');
       assert.equal(applyEdits(text, problemEdits), formatted);
       const fileFix = fx.of('img0.txt', 'formatting')[0].fixes.find((f) => f.scope === 'file')!;
       assert.equal(applyEdits(text, fileFix.edits), formatted);
