@@ -6,7 +6,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync, cpSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { homedir, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type BrowserContext, type Locator, type Page } from 'playwright-core';
 
@@ -20,7 +20,11 @@ export const timeouts = { workbench: 60_000, screen: 30_000 };
 /** Installs code-server with the shared script (cached after the first run); returns its executable. */
 export function installCodeServer(): string {
   const script = join(sharedRoot, 'tools', 'install-code-server.sh');
-  const result = spawnSync('bash', [script], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  // Test files run in parallel: flock(1) makes the second wait for the first install (apt and
+  // npm must not run twice at once), then finds it cached.
+  const lockDir = join(homedir(), '.cache', 'embedding-studio');
+  mkdirSync(lockDir, { recursive: true });
+  const result = spawnSync('flock', [join(lockDir, 'code-server.lock'), 'bash', script], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
   const lines = result.stdout.trim().split('\n');
   if (result.status !== 0 || lines.length === 0) throw new Error(`${script} failed (exit ${result.status}); see its output above`);
   return lines[lines.length - 1];
