@@ -12,7 +12,7 @@ import type { TrainerEvent, TrainerCommand } from '../protocol/trainerMessages';
 import type { RunConfig } from './config';
 import { augmentCaptionTags, shuffleInPlace } from './captionTags';
 import { clipGradientInPlace } from './gradientClipping';
-import { learningRateAt, parseLearningRateSchedule, type LearningRateSchedule } from './learningRateSchedule';
+import { learningRateAt, nextLowerLearningRate, parseLearningRateSchedule, type LearningRateSchedule } from './learningRateSchedule';
 import type { LatentCache } from './latentCache';
 import { LossLog } from './lossLog';
 import { LossMonitor, defaultLossMonitorOptions, type LossMonitorOptions } from './lossMonitor';
@@ -227,11 +227,14 @@ export class TrainingLoop {
         memory: { rssBytes: rss, peakRssBytes: peakRss },
       });
       for (const event of guidance) emit(event);
+      const diverged = guidance.find((g) => g.kind === 'diverged');
+      if (diverged && this.config.autoRollback && diverged.rollbackTo) {
+        // the tutorial's remedy: back to the best saved embedding, on with the next lower rate
+        const lower = nextLowerLearningRate(learningRate);
+        await this.rollback(diverged.rollbackTo.path, lower === null ? undefined : String(lower));
+        continue;
+      }
       if (!finite) {
-        if (this.config.autoRollback && guidance[0]?.rollbackTo) {
-          await this.rollback(guidance[0].rollbackTo.path);
-          continue;
-        }
         reason = 'diverged';
         break;
       }
