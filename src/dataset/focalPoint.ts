@@ -156,3 +156,32 @@ export function focalCrop(width: number, height: number, aspect: number, analysi
   const top = Math.min(height - cropHeight, Math.max(0, Math.round(window.top / scaleY)));
   return { left, top, width: cropWidth, height: cropHeight };
 }
+
+/** `count` crops of the largest size with `aspect`, spread evenly along the axis the crop slides on (first flush with one end, last with the other). */
+export function slidingCrops(width: number, height: number, aspect: number, count: number): CropRectangle[] {
+  const { cropWidth, cropHeight } = largestCropSize(width, height, aspect);
+  const slackX = width - cropWidth;
+  const slackY = height - cropHeight;
+  const slack = Math.max(slackX, slackY);
+  const n = slack === 0 ? 1 : Math.max(2, Math.min(count, slack + 1));
+  return Array.from({ length: n }, (_, i) => {
+    const offset = n === 1 ? 0 : Math.round((i * slack) / (n - 1));
+    return { left: slackX > 0 ? offset : 0, top: slackY > 0 ? offset : 0, width: cropWidth, height: cropHeight };
+  });
+}
+
+/** Detail inside each full-size rectangle, measured on the analysis copy's detail map. */
+export function detailOfCrops(width: number, height: number, analysis: RgbImage, crops: readonly CropRectangle[], weights: DetailWeights = defaultDetailWeights): number[] {
+  const map = detailMap(analysis, weights);
+  const sx = analysis.width / width;
+  const sy = analysis.height / height;
+  return crops.map((c) => {
+    const x0 = Math.round(c.left * sx);
+    const y0 = Math.round(c.top * sy);
+    const x1 = Math.min(map.width, Math.round((c.left + c.width) * sx));
+    const y1 = Math.min(map.height, Math.round((c.top + c.height) * sy));
+    let sum = 0;
+    for (let y = y0; y < y1; y++) for (let x = x0; x < x1; x++) sum += map.values[y * map.width + x];
+    return sum;
+  });
+}

@@ -11,6 +11,7 @@ import { decodeImage, ImageDecodeError, isImageFile, sharpFromRgb, type RgbImage
 import { centreCrop, focalCrop, type CropRectangle } from './focalPoint';
 import { defaultSplitOptions, isOversized, planTiles, type SplitOptions } from './imageTiles';
 import { mirrorBlockers, MirrorRefusedError, type CaptionSource } from './mirrorPolicy';
+import { subjectAwareCrop, type SubjectScorer } from './subjectCrop';
 
 export type CropMode = 'centre' | 'focal';
 
@@ -36,6 +37,8 @@ export interface PreprocessOptions {
   background?: string;
   /** Caption extensions looked for beside each image, in order of preference. */
   captionExtensions?: string[];
+  /** With crop 'focal': rates candidate crops by how much of the subject they keep (e.g. taggerSubjectScorer). */
+  subjectScorer?: SubjectScorer;
   /** Tags from a tagger run (per image file) that the mirror check reads besides the captions. */
   taggerResults?: CaptionSource[];
   overwrite?: OverwritePolicy;
@@ -97,6 +100,7 @@ export async function preprocessImages(options: PreprocessOptions): Promise<Prep
     mirror: options.mirror ?? false,
     background: options.background ?? '#ffffff',
     destinationDir,
+    subjectScorer: options.subjectScorer,
   };
   let done = report.notOverwritten.length;
   let next = 0;
@@ -183,6 +187,7 @@ interface Settings {
   mirror: boolean;
   background: string;
   destinationDir: string;
+  subjectScorer?: SubjectScorer;
 }
 
 async function processOne(source: SourceImage, settings: Settings): Promise<{ images: string[]; captions: string[] }> {
@@ -219,10 +224,13 @@ async function cropsOf(image: RgbImage, settings: Settings): Promise<{ suffix: s
     const scaled = await toRgb(sharpFromRgb(image).resize(plan.scaledWidth, plan.scaledHeight, { fit: 'fill', kernel: 'lanczos3' }));
     return Promise.all(plan.tiles.map(async (tile, i) => ({ suffix: `-tile${i + 1}`, pixels: await toRgb(sharpFromRgb(scaled).extract(tile)) })));
   }
-  const rectangle: CropRectangle =
-    settings.crop === 'focal'
-      ? focalCrop(image.width, image.height, width / height, await toRgb(sharpFromRgb(image).resize(160, 160, { fit: 'inside', withoutEnlargement: true })))
-      : centreCrop(image.width, image.height, width / height);
+  let rectangle: CropRectangle = centreCrop(image.width, image.height, width / height);
+  if (settings.crop === 'focal') {
+    const analysis = await toRgb(sharpFromRgb(image).resize(160, 160, { fit: 'inside', withoutEnlargement: true }));
+    rectangle = settings.subjectScorer
+      ? await subjectAwareCrop(image, width / height, analysis, settings.subjectScorer)
+      : focalCrop(image.width, image.height, width / height, analysis);
+  }
   // The rectangle has the target aspect up to one pixel of rounding, so 'fill' does not distort.
   const pixels = await toRgb(sharpFromRgb(image).extract(rectangle).resize(width, height, { fit: 'fill', kernel: 'lanczos3' }));
   return [{ suffix: '', pixels }];

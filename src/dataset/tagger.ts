@@ -113,6 +113,14 @@ export class Tagger {
     });
   }
 
+  /** Probabilities for any number of prepared inputs, in runs of the model's batch size (4 when dynamic). */
+  async scoreAll(inputs: Float32Array[], batchSize = 4): Promise<Float32Array[]> {
+    const step = this.model.fixedBatch ?? Math.max(1, batchSize);
+    const out: Float32Array[] = [];
+    for (let i = 0; i < inputs.length; i += step) out.push(...(await this.scoreInputs(inputs.slice(i, i + step))));
+    return out;
+  }
+
   /** The published models end in a sigmoid; a raw-logit export is recognised by its range, so no double sigmoid. */
   private checkOutputRange(values: Float32Array): void {
     if (this.outputKind !== 'unknown') return;

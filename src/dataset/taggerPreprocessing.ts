@@ -5,14 +5,18 @@
 // tagger's accuracy, so this must not be "improved". One deliberate addition: EXIF orientation
 // is applied, so the tagger sees the image upright as the user does (the published script tags
 // the stored pixel order).
-import { decodeImage } from './imageLoading';
+import { decodeImage, type RgbImage } from './imageLoading';
 import { resizeBicubicLikePillow } from './pillowBicubic';
 
 const white = '#ffffff';
 
 /** `size × size × 3` floats in BGR order, 0–255, for one image (one NHWC batch row). */
 export async function taggerInput(file: string | Buffer, size: number, label?: string): Promise<Float32Array> {
-  const image = await decodeImage(file, { background: white }, label);
+  return taggerInputFromRgb(await decodeImage(file, { background: white }, label), size);
+}
+
+/** The same from already decoded pixels (alpha already flattened on white). */
+export function taggerInputFromRgb(image: RgbImage, size: number): Float32Array {
   const side = Math.max(image.width, image.height);
   const left = Math.floor((side - image.width) / 2);
   const top = Math.floor((side - image.height) / 2);

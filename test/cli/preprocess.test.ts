@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { preprocessCommand } from '../../src/cli/commands/preprocess';
 import { capturedRun } from './capturedRun';
+import { v3Like, writeTestTagger } from '../dataset/testTaggerModel';
 
 const cliEntry = join(__dirname, '../../src/cli/main.ts');
 const cli = (...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', cliEntry, ...args], { encoding: 'utf8' });
@@ -56,4 +57,24 @@ test('bad usage and refused mirroring exit 2 with the reason; existing outputs a
   const second = await run(src, dst);
   assert.match(second.stdout, /kept existing outputs of .*a\.png \(use --overwrite/);
   assert.match(second.stdout, /0 of 3 images/);
+});
+
+test('preprocess --crop focal --tagger-model keeps the tagged subject', async () => {
+  const root = mkdtempSync(join(tmpdir(), 'es-cli-pre-tagger-'));
+  const src = join(root, 'src');
+  mkdirSync(src);
+  // Same scene as test/dataset/subjectCrop.test.ts: red subject left, noise right.
+  let seed = 5;
+  const raw = Buffer.alloc(600 * 400 * 3);
+  for (let i = 0; i < 600 * 400; i++) {
+    if (i % 600 < 300) raw.set([255, 0, 0], 3 * i);
+    else for (let c = 0; c < 3; c++) raw[3 * i + c] = (seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) >>> 24;
+  }
+  await sharp(raw, { raw: { width: 600, height: 400, channels: 3 } }).png().toFile(join(src, 'scene.png'));
+  mkdirSync(join(root, 'model'));
+  const { model } = writeTestTagger(join(root, 'model'), v3Like);
+  const result = await capturedRun(preprocessCommand, [src, join(root, 'dst'), '--crop', 'focal', '--size', '256', '--tagger-model', model, '--provider', 'cpu']);
+  assert.equal(result.status, 0, result.stderr);
+  const { data } = await sharp(join(root, 'dst', 'scene.png')).raw().toBuffer({ resolveWithObject: true });
+  assert.deepEqual([...data.subarray(3 * (128 * 256 + 180), 3 * (128 * 256 + 180) + 3)], [255, 0, 0]);
 });

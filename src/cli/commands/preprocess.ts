@@ -6,6 +6,12 @@ import type { CliCommand } from '../cliCommand';
 import { preprocessImages, type CropMode } from '../../dataset/preprocess';
 import { MirrorRefusedError } from '../../dataset/mirrorPolicy';
 import { defaultSplitOptions } from '../../dataset/imageTiles';
+import { isImageFile } from '../../dataset/imageLoading';
+import { Tagger } from '../../dataset/tagger';
+import { taggerSubjectScorer } from '../../dataset/taggerSubjectScorer';
+import type { ProviderChoice } from '../../onnx/session';
+import { promises as fs } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 
 const usage = `Usage: embedding-studio preprocess SRC DST [options]
 
@@ -17,6 +23,10 @@ Writes every image of SRC as a PNG of the target size into DST, with its caption
   --split-threshold F    split when one crop keeps at most F of the long side (default ${defaultSplitOptions.threshold})
   --overlap F            minimum tile overlap as a fraction of a tile (default ${defaultSplitOptions.overlapRatio})
   --mirror               also write left-right mirrored copies (refused for heterochromia)
+  --tagger-model M       a WD14 tagger model.onnx: focal crops keep what it tags (the subject),
+                         and --mirror is also refused when it tags heterochromia
+  --tagger-tags CSV      its selected_tags.csv (default: beside the model)
+  --provider P           execution provider for the tagger: auto|cuda|dml|webgpu|cpu (default auto)
   --background COLOUR    colour transparent pixels are flattened onto (default #ffffff)
   --overwrite            replace outputs that already exist in DST (default: keep them, skip that image)
   --concurrency N        images processed at once (default: cores, at most 4)
@@ -55,6 +65,9 @@ export const preprocessCommand: CliCommand = {
           overlap: { type: 'string' },
           mirror: { type: 'boolean', default: false },
           background: { type: 'string', default: '#ffffff' },
+          'tagger-model': { type: 'string' },
+          'tagger-tags': { type: 'string' },
+          provider: { type: 'string', default: 'auto' },
           overwrite: { type: 'boolean', default: false },
           concurrency: { type: 'string' },
           json: { type: 'boolean', default: false },
@@ -87,9 +100,22 @@ export const preprocessCommand: CliCommand = {
     }
     const [sourceDir, destinationDir] = parsed.positionals;
     const interactive = process.stderr.isTTY && !v.json;
+    if (!['auto', 'cuda', 'dml', 'webgpu', 'cpu'].includes(v.provider)) return fail(`--provider must be auto, cuda, dml, webgpu or cpu, not '${v.provider}'`);
+    let tagger: Tagger | undefined;
     let report;
     try {
+      const taggerResults: { file: string; text: string }[] = [];
+      if (v['tagger-model']) {
+        const model = resolve(v['tagger-model']);
+        tagger = await Tagger.open(model, resolve(v['tagger-tags'] ?? join(dirname(model), 'selected_tags.csv')), { provider: v.provider as ProviderChoice });
+        if (v.mirror) {
+          const images = (await fs.readdir(sourceDir).catch(() => [] as string[])).filter(isImageFile).sort().map((name) => join(sourceDir, name));
+          for (const tagged of await tagger.tagImages(images)) taggerResults.push({ file: tagged.image, text: tagged.result.captionTags.join(', ') });
+        }
+      }
       report = await preprocessImages({
+        taggerResults,
+        subjectScorer: tagger ? taggerSubjectScorer(tagger) : undefined,
         sourceDir,
         destinationDir,
         width,
@@ -105,6 +131,8 @@ export const preprocessCommand: CliCommand = {
     } catch (error) {
       if (interactive) process.stderr.write('\n');
       return fail(error instanceof MirrorRefusedError ? error.message : (error as Error).message);
+    } finally {
+      await tagger?.release();
     }
     if (interactive) process.stderr.write('\n');
     if (v.json) {
