@@ -115,13 +115,15 @@ export function parseSafetensorsHeader(path: string, headerBytes: Buffer, dataSt
     ranges.push({ name, begin, end });
     tensors.set(name, { name, dtype: dt, shape: dims, fileOffset: dataStart + begin, byteLength: end - begin });
   }
+  // sorted by start, a range overlaps an earlier one exactly when it starts before the furthest end so far
   ranges.sort((a, b) => a.begin - b.begin || a.end - b.end);
-  for (let i = 1; i < ranges.length; i++) {
-    const previous = ranges[i - 1];
-    const current = ranges[i];
-    if (current.begin < previous.end && current.end > current.begin) {
-      fail(`tensors \`${previous.name}\` [${previous.begin}, ${previous.end}) and \`${current.name}\` [${current.begin}, ${current.end}) overlap in the data section — the file is damaged`);
+  let furthest: { name: string; begin: number; end: number } | undefined;
+  for (const current of ranges) {
+    if (current.end === current.begin) continue; // empty tensors occupy no bytes
+    if (furthest && current.begin < furthest.end) {
+      fail(`tensors \`${furthest.name}\` [${furthest.begin}, ${furthest.end}) and \`${current.name}\` [${current.begin}, ${current.end}) overlap in the data section — the file is damaged`);
     }
+    if (!furthest || current.end > furthest.end) furthest = current;
   }
   return { tensors, metadata };
 }

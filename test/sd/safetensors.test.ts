@@ -116,6 +116,14 @@ test('validation: truncated, oversized, non-JSON, unknown dtype, size mismatch, 
   }, 12);
   assert.throws(() => openSafetensors(overlap), /overlap\.safetensors: tensors `a` \[0, 8\) and `b` \[4, 12\) overlap/);
 
+  // an empty tensor between two overlapping ones must not hide the overlap
+  const hidden = craft('hidden.safetensors', {
+    a: { dtype: 'F32', shape: [2], data_offsets: [0, 8] },
+    e: { dtype: 'F32', shape: [0], data_offsets: [4, 4] },
+    c: { dtype: 'F32', shape: [1], data_offsets: [6, 10] },
+  }, 12);
+  assert.throws(() => openSafetensors(hidden), /hidden\.safetensors: tensors `a` \[0, 8\) and `c` \[6, 10\) overlap/);
+
   const badOffsets = craft('offsets.safetensors', { a: { dtype: 'F32', shape: [1], data_offsets: [8, 4] } }, 12);
   assert.throws(() => openSafetensors(badOffsets), /offsets\.safetensors: tensor `a` has invalid data_offsets \[8,4\]/);
 
