@@ -412,3 +412,16 @@ async function forEachLimited<T>(items: T[], limit: number, work: (item: T) => P
   });
   await Promise.all(workers);
 }
+
+/** Several changes as one (e.g. edits collected between two lint runs), for `LintSession.update`. */
+export function mergeIndexChanges(changes: Iterable<IndexChange>): IndexChange {
+  const files = new Set<string>();
+  const kinds = new Set<IndexedFileKind>();
+  const tags = new Set<string>();
+  for (const change of changes) {
+    change.files.forEach((f) => files.add(f));
+    change.kinds.forEach((k) => kinds.add(k));
+    change.tags.forEach((t) => tags.add(t));
+  }
+  return { files: [...files], kinds: [...kinds], tags: [...tags] };
+}
