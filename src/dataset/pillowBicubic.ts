@@ -87,23 +87,19 @@ export function resizeBicubicLikePillow(data: Uint8Array, width: number, height:
   if (outHeight === height) return source === data ? data.slice() : source;
   const c = coefficients(height, outHeight);
   const out = new Uint8Array(outWidth * outHeight * 3);
-  const stride = sourceWidth * 3;
+  const rowLength = sourceWidth * 3;
+  // Row by row with an accumulator, so memory is read sequentially (same sums as per pixel).
+  const accumulator = new Float64Array(rowLength);
   for (let y = 0; y < outHeight; y++) {
+    accumulator.fill(half);
     const base = y * c.taps;
-    for (let x = 0; x < outWidth; x++) {
-      let r = half, g = half, b = half;
-      let i = c.starts[y] * stride + x * 3;
-      for (let t = 0; t < c.counts[y]; t++, i += stride) {
-        const w = c.weights[base + t];
-        r += source[i] * w;
-        g += source[i + 1] * w;
-        b += source[i + 2] * w;
-      }
-      const o = (y * outWidth + x) * 3;
-      out[o] = clip8(r);
-      out[o + 1] = clip8(g);
-      out[o + 2] = clip8(b);
+    for (let t = 0; t < c.counts[y]; t++) {
+      const w = c.weights[base + t];
+      const from = (c.starts[y] + t) * rowLength;
+      for (let i = 0; i < rowLength; i++) accumulator[i] += source[from + i] * w;
     }
+    const o = y * rowLength;
+    for (let i = 0; i < rowLength; i++) out[o + i] = clip8(accumulator[i]);
   }
   return out;
 }
