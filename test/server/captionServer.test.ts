@@ -3,7 +3,7 @@
 // from the fixture captions below.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   CodeActionRequest,
@@ -210,6 +210,17 @@ describe('caption language server over JSON-RPC', () => {
     await client.connection.sendNotification(DidChangeWatchedFilesNotification.type, { changes: [{ uri: fileUri(join(folder, 'd.txt')), type: FileChangeType.Created }] });
     const d = await client.diagnostics(fileUri(join(folder, 'd.png')), (list) => !codes(list).includes('missing-caption'));
     assert.deepEqual(codes(d), []);
+  });
+
+  it('follows the workspace tag-advice file', async () => {
+    mkdirSync(join(folder, '.embedding-studio'));
+    const advice = join(folder, '.embedding-studio', 'tag-advice.json');
+    writeFileSync(advice, JSON.stringify({ vagueTags: { smile: ['grin', 'smirk'] } }));
+    await client.connection.sendNotification(DidChangeWatchedFilesNotification.type, { changes: [{ uri: fileUri(advice), type: FileChangeType.Created }] });
+    const b = await client.diagnostics(fileUri(join(folder, 'b.txt')), (list) => list.some((d) => d.code === 'vague-tag' && /smile/.test(d.message)));
+    const vague = b.find((d) => d.code === 'vague-tag' && /smile/.test(d.message))!;
+    // b.txt on disk: `1girl, maple leaf, long hair, smile, smile`; the first `smile` is at 30–35.
+    assert.deepEqual(vague.range, { start: { line: 0, character: 30 }, end: { line: 0, character: 35 } });
   });
 
   it('applies settings pushed by the client (a rule turned off, a severity changed)', async () => {
