@@ -53,6 +53,8 @@ export class LintSession {
   /** Questions by kind, then by argument ('' for questions without one). */
   private readonly queries = new Map<QueryKind, Map<string, Query>>();
   private readonly targetQueries = new Map<string, Query[]>();
+  /** Tag keys each caption had when last linted: what an update changed, whoever reports it. */
+  private readonly lintedTagKeys = new Map<string, Set<string>>();
   private linted = false;
 
   constructor(
@@ -77,6 +79,7 @@ export class LintSession {
     this.byFile.clear();
     this.queries.clear();
     this.targetQueries.clear();
+    this.lintedTagKeys.clear();
     for (const target of this.targets()) this.lintTarget(target);
     this.linted = true;
     for (const diagnostics of this.byTarget.values()) {
@@ -122,12 +125,12 @@ export class LintSession {
       if (query) reask(query);
     }
     const countChanged = this.queries.get('captionCount')?.get('')?.serialised !== captionCountBefore;
-    const tags = change.tags;
+    const tags = this.changedTagKeys(change.files, change.tags);
     const stems = new Set(change.files.map(stemKeyOf));
     for (const [kind, byArgument] of this.queries) {
       if (kind === 'captionCount' || kind === 'imageCount' || kind === 'underscoreMajority' || kind === 'outfitMajority' || kind === 'fixedTraits') continue;
       let arguments_: Iterable<string>;
-      if (!tags || ((kind === 'isRareTag' || kind === 'isOutfitOutlier') && countChanged)) arguments_ = [...byArgument.keys()];
+      if ((kind === 'isRareTag' || kind === 'isOutfitOutlier') && countChanged) arguments_ = [...byArgument.keys()];
       else if (kind === 'hasImage' || kind === 'hasCaption') arguments_ = stems;
       else if (kind === 'specificsOf') arguments_ = tags.flatMap(wordSuffixes);
       else arguments_ = tags;
@@ -216,7 +219,20 @@ export class LintSession {
     return undefined;
   }
 
+  /** Tag keys added to or dropped from these captions since they were last linted. */
+  private changedTagKeys(files: string[], reported: string[] | undefined): string[] {
+    const changed = new Set(reported ?? []);
+    for (const file of files) {
+      const before = this.lintedTagKeys.get(file) ?? new Set<string>();
+      const after = new Set((this.index.getCaption(file)?.caption?.tags ?? []).map((t) => t.key));
+      for (const key of before) if (!after.has(key)) changed.add(key);
+      for (const key of after) if (!before.has(key)) changed.add(key);
+    }
+    return [...changed];
+  }
+
   private forgetTarget(id: string): void {
+    this.lintedTagKeys.delete(id);
     this.byTarget.delete(id);
     for (const query of this.targetQueries.get(id) ?? []) query.dependents.delete(id);
     this.targetQueries.delete(id);
@@ -253,6 +269,7 @@ export class LintSession {
       rule.check(target, context);
     }
     if (found.length > 0) this.byTarget.set(id, found);
+    if (target.kind === 'caption' && target.caption) this.lintedTagKeys.set(id, new Set(target.caption.tags.map((t) => t.key)));
     if (dataset.asked.size > 0) {
       const asked = [...dataset.asked];
       for (const query of asked) query.dependents.add(id);
