@@ -40,6 +40,7 @@ function applyEdits(text: string, edits: TextEdit[]): string {
   return text;
 }
 
+const messageText = (d: Diagnostic) => (typeof d.message === 'string' ? d.message : d.message.value);
 const codes = (diagnostics: Diagnostic[]) => diagnostics.map((d) => String(d.code)).sort();
 const isAction = (a: CodeAction | Command): a is CodeAction => 'kind' in a || 'edit' in a || 'diagnostics' in a || 'data' in a;
 
@@ -217,8 +218,8 @@ describe('caption language server over JSON-RPC', () => {
     const advice = join(folder, '.embedding-studio', 'tag-advice.json');
     writeFileSync(advice, JSON.stringify({ vagueTags: { smile: ['grin', 'smirk'] } }));
     await client.connection.sendNotification(DidChangeWatchedFilesNotification.type, { changes: [{ uri: fileUri(advice), type: FileChangeType.Created }] });
-    const b = await client.diagnostics(fileUri(join(folder, 'b.txt')), (list) => list.some((d) => d.code === 'vague-tag' && /smile/.test(d.message)));
-    const vague = b.find((d) => d.code === 'vague-tag' && /smile/.test(d.message))!;
+    const b = await client.diagnostics(fileUri(join(folder, 'b.txt')), (list) => list.some((d) => d.code === 'vague-tag' && /smile/.test(messageText(d))));
+    const vague = b.find((d) => d.code === 'vague-tag' && /smile/.test(messageText(d)))!;
     // b.txt on disk: `1girl, maple leaf, long hair, smile, smile`; the first `smile` is at 30–35.
     assert.deepEqual(vague.range, { start: { line: 0, character: 30 }, end: { line: 0, character: 35 } });
   });
