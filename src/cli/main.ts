@@ -25,8 +25,9 @@ function usage(): string {
   return `Usage: embedding-studio <command> [options]\n\nCommands:\n${rows}\n\nRun 'embedding-studio <command> --help' for a command's options.\n`;
 }
 
-if (require.main === module) {
-  main(process.argv.slice(2)).then(
+/** Runs the CLI on this process's arguments and sets its exit code (used by bin/ and by `node dist/cli.js`). */
+export function runCli(argv: string[] = process.argv.slice(2)): void {
+  main(argv).then(
     (code) => {
       process.exitCode = code;
     },
@@ -36,3 +37,5 @@ if (require.main === module) {
     },
   );
 }
+
+if (require.main === module) runCli();
