@@ -309,17 +309,19 @@ export function openPickledCheckpoint(path: string): TensorFile {
       readFloat32(name) {
         const info = tensors.get(name);
         const raw = readRaw(name);
-        const aligned = new Uint8Array(raw.length);
-        aligned.set(raw);
+        // a fresh Buffer starts at offset 0 of its own memory: aligned for every view
+        const aligned = raw.byteOffset % 8 === 0 ? raw : Uint8Array.from(raw);
+        const { buffer, byteOffset } = aligned;
+        const count = aligned.byteLength / dtypeItemSize[info!.dtype];
         switch (info!.dtype) {
-          case 'F32': return new Float32Array(aligned.buffer);
-          case 'F16': return float16ArrayToFloat32(new Uint16Array(aligned.buffer));
-          case 'BF16': return bfloat16ArrayToFloat32(new Uint16Array(aligned.buffer));
-          case 'F64': return Float32Array.from(new Float64Array(aligned.buffer));
-          case 'I64': return Float32Array.from(new BigInt64Array(aligned.buffer), (v) => Number(v));
-          case 'I32': return Float32Array.from(new Int32Array(aligned.buffer));
-          case 'I16': return Float32Array.from(new Int16Array(aligned.buffer));
-          case 'I8': return Float32Array.from(new Int8Array(aligned.buffer));
+          case 'F32': return new Float32Array(buffer, byteOffset, count);
+          case 'F16': return float16ArrayToFloat32(new Uint16Array(buffer, byteOffset, count));
+          case 'BF16': return bfloat16ArrayToFloat32(new Uint16Array(buffer, byteOffset, count));
+          case 'F64': return Float32Array.from(new Float64Array(buffer, byteOffset, count));
+          case 'I64': return Float32Array.from(new BigInt64Array(buffer, byteOffset, count), (v) => Number(v));
+          case 'I32': return Float32Array.from(new Int32Array(buffer, byteOffset, count));
+          case 'I16': return Float32Array.from(new Int16Array(buffer, byteOffset, count));
+          case 'I8': return Float32Array.from(new Int8Array(buffer, byteOffset, count));
           default: return Float32Array.from(aligned);
         }
       },
