@@ -102,7 +102,7 @@ export interface MonitorPage {
   post(message: HostToMonitorMessage): Promise<void>;
   posted(): Promise<MonitorToHostMessage[]>;
   state(): Promise<unknown>;
-  /** Waits until the page has drawn what it was sent (two animation frames). */
+  /** Waits until the page has drawn what it was sent (messages posted before are handled first). */
   settle(): Promise<void>;
 }
 
@@ -128,7 +128,7 @@ export async function openMonitorPage(
   });
   await page.goto(pathToFileURL(writePageHtml()).href);
   await page.waitForFunction(() => (window as unknown as { __monitor?: unknown }).__monitor !== undefined);
-  const settle = () => page.evaluate(() => new Promise<void>((done) => requestAnimationFrame(() => requestAnimationFrame(() => done()))));
+  const settle = () => page.evaluate(() => (window as unknown as { __monitor: { whenDrawn(): Promise<void> } }).__monitor.whenDrawn());
   await settle();
   return {
     page,

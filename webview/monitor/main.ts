@@ -48,11 +48,33 @@ function scheduleRender(change: Partial<ModelChange>): void {
   requestAnimationFrame(renderPending);
 }
 
+// Redrawing the chart grows with its points (tens of ms at 20k): it is redrawn at most at a pace
+// that keeps it under a fifth of the main thread, so a fast trainer never makes the page sluggish.
+let chartDrawnAt = -Infinity;
+let chartCostMs = 0;
+let chartTimer: ReturnType<typeof setTimeout> | undefined;
+
+function syncChart(): void {
+  const began = performance.now();
+  lossChart.sync(model);
+  chartDrawnAt = performance.now();
+  chartCostMs = chartDrawnAt - began;
+}
+
 function renderPending(): void {
   frameRequested = false;
   const change = pending;
   pending = noChange();
-  if (change.chart) lossChart.sync(model);
+  if (change.chart && chartTimer === undefined) {
+    const wait = chartDrawnAt + 4 * chartCostMs - performance.now();
+    if (wait <= 0) syncChart();
+    else {
+      chartTimer = setTimeout(() => {
+        chartTimer = undefined;
+        scheduleRender({ chart: true });
+      }, wait);
+    }
+  }
   if (change.summary) renderSummary(model, post);
   if (change.gallery) renderGallery(model, selection, () => scheduleRender({ gallery: true }));
   if (change.notices || change.summary) renderNotices(model, post, dismissNotice);
@@ -199,6 +221,12 @@ themeObserver.observe(document.documentElement, { attributes: true, attributeFil
     return selection;
   },
   seriesLength: () => lossChart.seriesLength(),
+  /** Resolves once everything received has been drawn (no frame or chart redraw pending). */
+  whenDrawn: () =>
+    new Promise<void>((done) => {
+      const check = () => (frameRequested || chartTimer !== undefined ? setTimeout(check, 5) : requestAnimationFrame(() => done()));
+      check();
+    }),
 };
 
 scheduleRender(everything);
