@@ -7,6 +7,7 @@ import { registerCommands } from './commandTable';
 import { Config } from './config';
 import { startCaptionClient } from './languageClient';
 import { MarkdownPages } from './markdownPages';
+import { activateTraining } from './training/activateTraining';
 
 let captions: LanguageClient | undefined;
 
@@ -23,6 +24,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   const pages = new MarkdownPages();
   context.subscriptions.push(pages.register());
   context.subscriptions.push(...registerCommands({ extension: context, config, output, captions, pages }));
+  context.subscriptions.push(...activateTraining({ extension: context, config, output, captions, pages }));
 }
 
 export async function deactivate(): Promise<void> {

@@ -11,7 +11,8 @@ import { mergeRunConfig, type RunConfig } from '../../src/train/config';
 import { writeDemoDataset } from '../../src/train/demoDataset';
 import { openSafetensors } from '../../src/sd/safetensors';
 import type { TrainerEvent } from '../../src/protocol/trainerMessages';
-import { RunAlreadyActive, RunConfigRejected, RunRegistry, logTail, type TrainingRun } from '../../src/extension/training/runRegistry';
+import { RunAlreadyActive, RunConfigRejected, RunRegistry, logTail, runStateFileName, type TrainingRun } from '../../src/extension/training/runRegistry';
+import { runStateFileName as trainerRunStateFileName } from '../../src/train/runState';
 
 const repo = join(__dirname, '../..');
 const workerPath = join(repo, 'dist/trainer.js');
@@ -161,4 +162,8 @@ test('resume after SIGKILL continues from the last saved state', async () => {
   assert.equal(resumed.snapshot.status, 'stopped');
   const csvSteps = readFileSync(join(out, 'textual_inversion_loss.csv'), 'utf8').trim().split('\n').slice(1).map((l) => Number(l.split(',')[0]));
   assert.ok(csvSteps.includes(lastSave + 1));
+});
+
+test("the registry's name for the resumable state file is the trainer's", () => {
+  assert.equal(runStateFileName, trainerRunStateFileName);
 });

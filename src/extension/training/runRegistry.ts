@@ -8,8 +8,13 @@ import { join, resolve } from 'node:path';
 import { writeFileAtomicSync } from '../../dataset/atomicWrite';
 import type { TrainerCommand, TrainerEvent } from '../../protocol/trainerMessages';
 import { readRunConfigFile, validateRunConfig, type ConfigProblem, type RunConfig } from '../../train/config';
-import { runStateFileName } from '../../train/runState';
 import { TrainerProcess, type TrainerExit } from '../trainerProcess';
+
+/**
+ * The trainer's resumable state file (train/runState's runStateFileName). Spelled here because
+ * importing runState would bundle the safetensors reader into the extension host.
+ */
+export const runStateFileName = 'run-state.safetensors';
 
 export type RunStatus = 'starting' | 'training' | 'paused' | 'finished' | 'stopped' | 'crashed';
 

@@ -1,0 +1,430 @@
+// The training commands of the palette (category "Embedding Studio") and of the sidebar's items,
+// as entries of the extension's command table: registered by registerCommands, so the ones that
+// load models or run native code refuse in Restricted Mode with the reason.
+import * as vscode from 'vscode';
+import { fork } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { preprocessImages } from '../../dataset/preprocess';
+import { applyCaptionEdits, planCaptionEdits } from '../../dataset/captionWriting';
+import { isImageFile } from '../../dataset/imageLoading';
+import { TaggerProcess } from '../../dataset/taggerProcess';
+import { settingsFolder } from '../../dataset/datasetScan';
+import { vectorsAdvice, type RunConfig } from '../../train/config';
+import { parseLearningRateSchedule } from '../../train/learningRateSchedule';
+import type { CommandEntry } from '../commandTable';
+import { MonitorPanel } from '../monitorPanel';
+import { copyEmbeddingToFolder, embeddingCopyTarget, EmbeddingCopyError } from './embeddingCopy';
+import { lastRunConfig, rememberRunConfig } from './lastRunConfig';
+import { newRunFolder } from './runFolders';
+import { RunAlreadyActive, RunConfigRejected, type TrainingRun } from './runRegistry';
+import { askRunConfig, initialRunConfig } from './startTrainingForm';
+import type { TrainingSession } from './trainingSession';
+
+/** `embeddingStudio.training.defaults`: run-configuration fields every new run starts from. */
+function trainingDefaults(): Partial<RunConfig> {
+  const value = vscode.workspace.getConfiguration('embeddingStudio').get<Record<string, unknown>>('training.defaults', {});
+  return value && typeof value === 'object' ? (value as Partial<RunConfig>) : {};
+}
+
+async function pickModelFile(): Promise<string | undefined> {
+  const chosen = await vscode.window.showOpenDialog({ canSelectMany: false, filters: { 'SD1.x checkpoints': ['safetensors'] }, title: 'Stable Diffusion 1.x checkpoint' });
+  return chosen?.[0]?.fsPath;
+}
+
+function fromArgs(arg: unknown): Record<string, unknown> {
+  return typeof arg === 'object' && arg !== null ? (arg as Record<string, unknown>) : {};
+}
+
+/** A tree item or a path string: the path it stands for. */
+function pathArg(arg: unknown): string | undefined {
+  if (typeof arg === 'string') return arg;
+  const a = fromArgs(arg);
+  if (typeof a.path === 'string') return a.path;
+  if (a.resourceUri instanceof vscode.Uri) return a.resourceUri.fsPath;
+  if (typeof a.runDir === 'string') return a.runDir;
+  return undefined;
+}
+
+export function trainingCommandTable(session: TrainingSession): CommandEntry[] {
+  const control = (id: string, title: string, command: 'pause' | 'resume' | 'stop' | 'saveNow'): CommandEntry => ({
+    id,
+    title,
+    requiresTrust: true,
+    create: () => async () => {
+      const run = await session.pickActiveRun(title);
+      if (run && !run.send({ type: command })) void vscode.window.showWarningMessage(`Embedding Studio: ${title}: the trainer has already exited.`);
+    },
+  });
+
+  const startRun = (start: () => TrainingRun): TrainingRun | undefined => {
+    try {
+      const run = start();
+      session.attachMonitor(run);
+      return run;
+    } catch (error) {
+      if (error instanceof RunAlreadyActive) {
+        void vscode.window.showWarningMessage(`Embedding Studio: ${error.message}`, 'Open Monitor').then((c) => c && session.attachMonitor(error.run));
+        return undefined;
+      }
+      if (error instanceof RunConfigRejected) {
+        void vscode.window.showErrorMessage(`Embedding Studio: the run configuration has problems:\n${error.message}`, { modal: true });
+        return undefined;
+      }
+      throw error;
+    }
+  };
+
+  return [
+    {
+      id: 'embeddingStudio.startTraining',
+      title: 'Start Training',
+      requiresTrust: true,
+      // Arguments (optional): { data, ...RunConfig fields, skipForm } — used by scripts and tests.
+      create: (ctx) => async (arg?: unknown) => {
+        const given = fromArgs(arg);
+        const data = typeof given.data === 'string' ? given.data : await session.pickDatasetFolder('Start Training');
+        if (!data) return;
+        const busy = session.registry.forDataset(data);
+        if (busy) throw new RunAlreadyActive(busy);
+        const store = ctx.extension.workspaceState;
+        const fixed: Partial<RunConfig> = { data, provider: ctx.config.executionProvider };
+        if (ctx.config.tokenizerPath) fixed.tokenizer = ctx.config.tokenizerPath;
+        const settingModel = ctx.config.modelPath;
+        const layers: Partial<RunConfig>[] = [
+          { name: basename(data).replace(/[^\w-]+/g, '_'), model: settingModel },
+          trainingDefaults(),
+          lastRunConfig(store, data),
+          fixed,
+        ];
+        const { skipForm, ...fields } = given;
+        layers.push(fields as Partial<RunConfig>);
+        let config: RunConfig | undefined = initialRunConfig(layers);
+        if (!skipForm) {
+          // the run folder is fixed once the name is known; the form shows it on its last page
+          const form = await askRunConfig({ initial: config, pickModel: pickModelFile, runFolderFor: (name) => (typeof given.out === 'string' ? given.out : newRunFolder(data, name)) });
+          if (!form) return;
+          config = form;
+        } else {
+          config = { ...config, out: typeof given.out === 'string' ? given.out : newRunFolder(data, config.name) };
+        }
+        const run = startRun(() => session.registry.start(config!));
+        if (run) await rememberRunConfig(store, data, config);
+      },
+    },
+    control('embeddingStudio.pauseTraining', 'Pause Training', 'pause'),
+    control('embeddingStudio.resumeTraining', 'Resume Training', 'resume'),
+    control('embeddingStudio.stopTraining', 'Stop Training', 'stop'),
+    control('embeddingStudio.saveEmbeddingNow', 'Save Embedding Now', 'saveNow'),
+    {
+      id: 'embeddingStudio.changeLearningRate',
+      title: 'Change Learning Rate',
+      requiresTrust: true,
+      create: () => async (arg?: unknown) => {
+        const run = await session.pickActiveRun('Change Learning Rate');
+        if (!run) return;
+        const s = run.snapshot;
+        const schedule =
+          typeof arg === 'string'
+            ? arg
+            : await vscode.window.showInputBox({
+                title: `Change Learning Rate of "${s.name}" (now ${s.learningRate ?? '?'} at step ${s.step})`,
+                value: s.learningRate !== null ? String(s.learningRate) : '',
+                prompt: 'A rate or an A1111 schedule counted in total steps, e.g. 0.001 or 0.001:3000, 0.0001 — the tutorial lowers it once the previews stop changing',
+                validateInput: (text) => {
+                  try {
+                    parseLearningRateSchedule(text, s.maxSteps, s.step);
+                    return undefined;
+                  } catch (error) {
+                    return (error as Error).message;
+                  }
+                },
+              });
+        if (schedule) run.send({ type: 'setLearningRate', schedule });
+      },
+    },
+    {
+      id: 'embeddingStudio.rollBackToBestEmbedding',
+      title: 'Roll Back to Best Embedding',
+      requiresTrust: true,
+      create: () => async () => {
+        const run = await session.pickActiveRun('Roll Back to Best Embedding');
+        if (!run) return;
+        const s = run.snapshot;
+        if (!s.bestEmbedding) {
+          void vscode.window.showInformationMessage(`Embedding Studio: "${s.name}" has not saved an embedding yet; it saves every "save every" steps (or use Save Embedding Now).`);
+          return;
+        }
+        const current = s.learningRate;
+        const lower = current !== null ? String(current / 2) : undefined;
+        const schedule = await vscode.window.showInputBox({
+          title: `Roll back "${s.name}" to ${basename(s.bestEmbedding)} (loss ${s.bestLoss?.toFixed(4)})`,
+          value: lower ?? '',
+          prompt: 'Continue with this learning rate (a lower one than the rate that diverged), or leave it empty to keep the schedule',
+          validateInput: (text) => {
+            if (!text.trim()) return undefined;
+            try {
+              parseLearningRateSchedule(text, s.maxSteps, s.step);
+              return undefined;
+            } catch (error) {
+              return (error as Error).message;
+            }
+          },
+        });
+        if (schedule === undefined) return;
+        run.send(schedule.trim() ? { type: 'rollback', embeddingPath: s.bestEmbedding, schedule: schedule.trim() } : { type: 'rollback', embeddingPath: s.bestEmbedding });
+      },
+    },
+    {
+      id: 'embeddingStudio.openMonitor',
+      title: 'Open Training Monitor',
+      create: () => async (arg?: unknown) => {
+        const runDir = pathArg(arg);
+        const live = runDir ? session.registry.forRunDir(runDir) : session.registry.active()[0];
+        if (live?.running || (live && !runDir)) {
+          session.attachMonitor(live);
+          return;
+        }
+        let dir = runDir;
+        if (!dir) {
+          const runs = session.runFolders();
+          if (runs.length === 0) {
+            void vscode.window.showInformationMessage('Embedding Studio: no training is running and no run folder was found in this workspace. Start one with "Embedding Studio: Start Training".');
+            return;
+          }
+          const picked = await vscode.window.showQuickPick(
+            runs.map((r) => ({ label: r.name, description: `${r.status}, step ${r.lastStep ?? 0}`, detail: r.runDir, runDir: r.runDir })),
+            { placeHolder: 'Which run?' },
+          );
+          dir = picked?.runDir;
+        }
+        if (!dir) return;
+        const panel = MonitorPanel.show({ extensionUri: session.extension.extensionUri, onAction: () => panel.notify('info', 'This run is not training: reopened from its folder. Resume it from the Runs view to control it.') });
+        await panel.showRunFolder(dir);
+      },
+    },
+    {
+      id: 'embeddingStudio.resumeRun',
+      title: 'Resume Run',
+      requiresTrust: true,
+      create: () => async (arg?: unknown) => {
+        let dir = pathArg(arg);
+        if (!dir) {
+          const runs = session.runFolders().filter((r) => r.status === 'resumable');
+          const picked = await vscode.window.showQuickPick(
+            runs.map((r) => ({ label: r.name, description: `step ${r.lastStep ?? 0} of ${r.maxSteps}`, detail: r.runDir, runDir: r.runDir })),
+            { placeHolder: runs.length ? 'Which run to continue from its last save?' : 'No run can be resumed (none has a saved state)' },
+          );
+          dir = picked?.runDir;
+        }
+        if (dir) startRun(() => session.registry.resume(dir!));
+      },
+    },
+    {
+      id: 'embeddingStudio.openRunFolder',
+      title: 'Open Run Folder',
+      create: () => async (arg?: unknown) => {
+        let dir: string | undefined = pathArg(arg) ?? session.registry.active()[0]?.snapshot.runDir;
+        if (!dir) {
+          const runs = session.runFolders();
+          const picked = await vscode.window.showQuickPick(
+            runs.map((r) => ({ label: r.name, description: r.status, detail: r.runDir, runDir: r.runDir })),
+            { placeHolder: runs.length ? 'Which run folder?' : 'No run folder in this workspace yet' },
+          );
+          dir = picked?.runDir;
+        }
+        if (dir) await vscode.commands.executeCommand('revealFileInOS', vscode.Uri.file(dir));
+      },
+    },
+    {
+      id: 'embeddingStudio.createEmbedding',
+      title: 'Create Embedding',
+      requiresTrust: true,
+      create: (ctx) => async () => {
+        const data = await session.pickDatasetFolder('Create Embedding');
+        if (!data) return;
+        const model = ctx.config.modelPath && existsSync(ctx.config.modelPath) ? ctx.config.modelPath : await pickModelFile();
+        if (!model) return;
+        const name = await vscode.window.showInputBox({
+          title: 'Create Embedding: name',
+          prompt: 'The word you will write in prompts, and the file name',
+          value: basename(data).replace(/[^\w-]+/g, '_'),
+          validateInput: (t) => (/^[\w][\w.-]*$/.test(t) ? undefined : 'Use letters, digits, "-", "_" or "."'),
+        });
+        if (!name) return;
+        const vectors = await vscode.window.showQuickPick(
+          [1, 2, 4, 8, 12, 16, 24, 32, 48].map((n) => ({ label: String(n), detail: vectorsAdvice(n), n })),
+          { title: 'Create Embedding: vectors per token', placeHolder: 'More vectors hold more detail, train slower and use more of the 75-token prompt' },
+        );
+        if (!vectors) return;
+        const initText = await vscode.window.showInputBox({ title: 'Create Embedding: initialization text', value: '*', prompt: 'The vectors start from the token embeddings of this text' });
+        if (initText === undefined) return;
+        const out = join(data, settingsFolder, 'embeddings');
+        const args = ['create-embedding', '--model', model, '--name', name, '--vectors', String(vectors.n), '--init-text', initText, '--out', out];
+        if (ctx.config.tokenizerPath) args.push('--tokenizer', ctx.config.tokenizerPath);
+        const result = await runCli(session.distFile('cli.js'), args);
+        if (result.code !== 0) throw new Error(result.stderr.trim() || `create-embedding exited with code ${result.code}`);
+        const file = join(out, `${name}.safetensors`);
+        ctx.output.info(result.stdout.trim());
+        const choice = await vscode.window.showInformationMessage(`Embedding Studio: created ${file} (${vectors.n} vectors from "${initText}").`, 'Train It', 'Reveal');
+        if (choice === 'Reveal') await vscode.commands.executeCommand('revealFileInOS', vscode.Uri.file(file));
+        if (choice === 'Train It') await vscode.commands.executeCommand('embeddingStudio.startTraining', { data, name, vectors: vectors.n, initText, initEmbedding: file, model });
+      },
+    },
+    {
+      id: 'embeddingStudio.preprocessImages',
+      title: 'Preprocess Images',
+      requiresTrust: true,
+      create: (ctx) => async () => {
+        const source = await session.pickDatasetFolder('Preprocess Images');
+        if (!source) return;
+        const destination = await vscode.window.showOpenDialog({ canSelectFolders: true, canSelectFiles: false, openLabel: 'Write 512×512 images here', title: 'Preprocess Images: destination folder (not the source folder)' });
+        if (!destination?.[0]) return;
+        const mode = await vscode.window.showQuickPick(
+          [
+            { label: 'Centre crop', detail: 'Square crop from the middle of each image', crop: 'centre' as const, mirror: false },
+            { label: 'Focal crop', detail: 'The square holding the most detail', crop: 'focal' as const, mirror: false },
+            { label: 'Focal crop + mirrored copies', detail: 'Doubles the images; refused for captions that say heterochromia', crop: 'focal' as const, mirror: true },
+          ],
+          { title: 'Preprocess Images: how to crop to 512×512' },
+        );
+        if (!mode) return;
+        const report = await vscode.window.withProgress(
+          { location: vscode.ProgressLocation.Notification, title: 'Preprocessing images', cancellable: true },
+          async (progress, token) => {
+            const abort = new AbortController();
+            token.onCancellationRequested(() => abort.abort());
+            let last = 0;
+            return preprocessImages({
+              sourceDir: source,
+              destinationDir: destination[0].fsPath,
+              width: 512,
+              height: 512,
+              crop: mode.crop,
+              mirror: mode.mirror,
+              captionExtensions: [ctx.config.captionExtension, '.txt', '.caption'],
+              overwrite: 'never',
+              signal: abort.signal,
+              onProgress: ({ done, total, file }) => {
+                const percent = (100 * done) / Math.max(1, total);
+                progress.report({ increment: percent - last, message: `${done}/${total} ${basename(file)}` });
+                last = percent;
+              },
+            });
+          },
+        );
+        const failed = report.failed.map((f) => `${basename(f.file)}: ${f.reason}`);
+        for (const f of failed) ctx.output.warn(`Preprocess: ${f}`);
+        const summary = `${report.processed} of ${report.total} images written to ${destination[0].fsPath}${report.cancelled ? ' (cancelled)' : ''}${report.notOverwritten.length ? `, ${report.notOverwritten.length} kept (outputs existed)` : ''}${failed.length ? `, ${failed.length} failed (see the output)` : ''}.`;
+        if (failed.length) void vscode.window.showWarningMessage(`Embedding Studio: ${summary}`);
+        else void vscode.window.showInformationMessage(`Embedding Studio: ${summary}`);
+      },
+    },
+    {
+      id: 'embeddingStudio.autoTagImages',
+      title: 'Auto-tag Images',
+      requiresTrust: true,
+      create: (ctx) => async () => {
+        const dir = await session.pickDatasetFolder('Auto-tag Images');
+        if (!dir) return;
+        const model = await vscode.window.showOpenDialog({ canSelectMany: false, filters: { 'WD14-style tagger': ['onnx'] }, title: 'Auto-tag Images: the tagger model (.onnx, with selected_tags.csv beside it)' });
+        if (!model?.[0]) return;
+        const modelPath = model[0].fsPath;
+        let tagsPath = join(modelPath, '..', 'selected_tags.csv');
+        if (!existsSync(tagsPath)) {
+          const tags = await vscode.window.showOpenDialog({ canSelectMany: false, filters: { 'Tag list': ['csv'] }, title: "The tagger's selected_tags.csv" });
+          if (!tags?.[0]) return;
+          tagsPath = tags[0].fsPath;
+        }
+        const mode = await vscode.window.showQuickPick(
+          [
+            { label: 'Caption images without a caption', mode: 'new' as const },
+            { label: 'Also add missing tags to existing captions', mode: 'append' as const },
+          ],
+          { title: 'Auto-tag Images' },
+        );
+        if (!mode) return;
+        const images = readdirSync(dir).filter(isImageFile).sort().map((f) => join(dir, f));
+        const tagger = await TaggerProcess.start(session.distFile('tagger.js'));
+        try {
+          const run = await vscode.window.withProgress(
+            { location: vscode.ProgressLocation.Notification, title: 'Auto-tagging images', cancellable: true },
+            (progress, token) => {
+              const abort = new AbortController();
+              token.onCancellationRequested(() => abort.abort());
+              return tagger.tag({ modelPath, tagsPath, provider: ctx.config.executionProvider, images, selection: {} }, (event) => {
+                if (event.type === 'imageTagged' || event.type === 'imageFailed') progress.report({ increment: 100 / Math.max(1, event.total), message: `${event.done}/${event.total} ${basename(event.image)}` });
+              }, abort.signal);
+            },
+          );
+          const plan = await planCaptionEdits(run.tagged.map((t) => ({ image: t.image, tags: t.tags })), { mode: mode.mode, extension: ctx.config.captionExtension });
+          const applied = await applyCaptionEdits(plan.edits);
+          for (const f of run.failed) ctx.output.warn(`Auto-tag: ${f.image}: ${f.reason}`);
+          void vscode.window.showInformationMessage(
+            `Embedding Studio: ${run.tagged.length} images tagged on ${run.model.provider}, ${applied.written.length} captions written${applied.conflicts.length ? `, ${applied.conflicts.length} left alone (changed meanwhile)` : ''}${run.failed.length ? `, ${run.failed.length} failed (see the output)` : ''}${run.finished.cancelled ? ' (cancelled)' : ''}.`,
+          );
+        } finally {
+          await tagger.dispose();
+        }
+      },
+    },
+    {
+      id: 'embeddingStudio.copyEmbeddingToFolder',
+      title: 'Copy Embedding to Embeddings Folder',
+      create: (ctx) => async (arg?: unknown) => {
+        const source = pathArg(arg);
+        if (!source) return;
+        const folder = ctx.config.embeddingsFolder;
+        const kind = ctx.config.embeddingsFolderKind === 'comfyui' ? 'ComfyUI' : 'AUTOMATIC1111';
+        try {
+          let overwrite = false;
+          if (folder && existsSync(embeddingCopyTarget(source, folder))) {
+            const answer = await vscode.window.showWarningMessage(`${embeddingCopyTarget(source, folder)} already exists in the ${kind} embeddings folder.`, { modal: true }, 'Replace');
+            if (answer !== 'Replace') return;
+            overwrite = true;
+          }
+          const target = await copyEmbeddingToFolder(source, folder, { overwrite });
+          void vscode.window.showInformationMessage(`Embedding Studio: copied to ${target}; in ${kind} write "${basename(target, '.safetensors')}" in a prompt (refresh the embeddings list first).`);
+        } catch (error) {
+          if (!(error instanceof EmbeddingCopyError)) throw error;
+          const choice = await vscode.window.showErrorMessage(`Embedding Studio: ${error.message}`, 'Open Settings');
+          if (choice) await vscode.commands.executeCommand('workbench.action.openSettings', 'embeddingStudio.embeddingsFolder');
+        }
+      },
+    },
+    {
+      id: 'embeddingStudio.revealInOS',
+      title: 'Reveal in File Explorer',
+      create: () => async (arg?: unknown) => {
+        const path = pathArg(arg);
+        if (path) await vscode.commands.executeCommand('revealFileInOS', vscode.Uri.file(path));
+      },
+    },
+    {
+      id: 'embeddingStudio.findTag',
+      title: 'Find Tag in Captions',
+      create: (ctx) => async (tag?: unknown, folder?: unknown) => {
+        if (typeof tag !== 'string') return;
+        await vscode.commands.executeCommand('workbench.action.findInFiles', {
+          query: tag,
+          isRegex: false,
+          matchWholeWord: true,
+          filesToInclude: typeof folder === 'string' ? `${vscode.workspace.asRelativePath(folder, false)}/*${ctx.config.captionExtension}` : `*${ctx.config.captionExtension}`,
+          triggerSearch: true,
+        });
+      },
+    },
+  ];
+}
+
+function runCli(cliPath: string, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = fork(cliPath, args, { stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout?.on('data', (c: Buffer) => (stdout += c.toString('utf8')));
+    child.stderr?.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
+    child.on('error', reject);
+    child.on('exit', (code) => resolve({ code, stdout, stderr }));
+  });
+}
