@@ -83,7 +83,7 @@ async function main(): Promise<void> {
   await cold.page.close();
   const restored = await openMonitorPage(browser.context, { state });
   const restoreMs = await loadedIn(restored);
-  const restoredPoints = await restored.page.evaluate(() => (window as any).__monitor.seriesLength());
+  const restoredPoints = await restored.page.evaluate(() => (window as any).__monitor.drawnPoints().from);
   const updateMs = await restored.page.evaluate(() => {
     const chart = (window as any).__monitor.chart;
     const began = performance.now();

@@ -360,10 +360,14 @@ describe('monitor page', () => {
     await monitor.settle();
     const shape = await monitor.page.evaluate(() => {
       const m = (window as any).__monitor;
-      return { points: m.model.steps.length, series: m.seriesLength(), last: m.model.steps.slice(-3), first: m.model.steps[0] };
+      const loss = m.chart.data.datasets[0].data;
+      return { points: m.model.steps.length, drawn: m.drawnPoints(), chartLast: loss[loss.length - 1].x, last: m.model.steps.slice(-3), first: m.model.steps[0] };
     });
     assert.ok(shape.points <= 20_000 && shape.points >= 10_000, `kept ${shape.points} points`);
-    assert.equal(shape.series, shape.points);
+    // The chart is drawn from every kept point, but holds at most two per bucket (800 buckets).
+    assert.equal(shape.drawn.from, shape.points);
+    assert.ok(shape.drawn.drawn <= 1_602, `drew ${shape.drawn.drawn} points`);
+    assert.equal(shape.chartLast, total);
     assert.deepEqual(shape.last, [total - 2, total - 1, total]);
     assert.equal(shape.first, 1);
     assert.deepEqual(monitor.problems, []);

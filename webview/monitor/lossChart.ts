@@ -1,16 +1,20 @@
 // The loss chart: loss per step (faint), its moving average (bold), the learning rate on a
 // logarithmic second axis, diamonds where embeddings were saved, and the tutorial's zones behind.
-// Built for thousands of points: no animation, pre-parsed {x, y} data, min-max decimation, and
-// points appended in place rather than rebuilt on every update.
+// Built for thousands of points: no animation, pre-parsed {x, y} data, and our own min-max
+// decimation to a bounded number of points (chart.js's update cost grows with every point it holds).
 
 import { chartJs, type ChartJs } from './chartJs';
 import { lossZonesPlugin, tutorialLossZones, type LossZone } from './lossZonesPlugin';
 import type { ModelState } from './monitorModel';
 import { readThemeColors, withAlpha, type ThemeColors } from './themeColors';
 import { formatLearningRate, formatLoss } from './formatFigures';
+import { minMaxDecimation } from './minMaxDecimation';
 
-const { Chart, Decimation, Legend, LinearScale, LineController, LineElement, LogarithmicScale, PointElement, Tooltip } = chartJs;
-Chart.register(LineController, LineElement, PointElement, LinearScale, LogarithmicScale, Tooltip, Legend, Decimation, lossZonesPlugin);
+const { Chart, Legend, LinearScale, LineController, LineElement, LogarithmicScale, PointElement, Tooltip } = chartJs;
+Chart.register(LineController, LineElement, PointElement, LinearScale, LogarithmicScale, Tooltip, Legend, lossZonesPlugin);
+
+/** Min-max buckets per series: 2 points per bucket, so at most ~1,600 points per dataset. */
+const drawBuckets = 800;
 
 type Point = { x: number; y: number };
 type LineDataset = ChartJs.ChartDataset<'line', Point[]>;
@@ -53,7 +57,6 @@ export class LossChart {
           },
         },
         plugins: {
-          decimation: { enabled: true, algorithm: 'min-max' },
           legend: { position: 'top', labels: { usePointStyle: true, boxHeight: 8 } },
           tooltip: {
             callbacks: {
@@ -130,25 +133,20 @@ export class LossChart {
     chart.update('none');
   }
 
-  // The full series live here: with decimation on, a dataset's `data` reads back the decimated copy.
   private savedPoints: Point[] = [];
   private series = { loss: [] as Point[], lossAverage: [] as Point[], learningRate: [] as Point[] };
+  private drawnFrom = 0;
 
-  /** Brings the datasets up to date with the model, appending when only new points arrived. */
+  /** Brings the datasets up to date with the model (decimated for drawing). */
   sync(model: ModelState): void {
     const n = model.steps.length;
-    const have = this.series.loss.length;
-    const old = this.series.loss;
-    const appendOnly = have <= n && (have === 0 || (old[have - 1].x === model.steps[have - 1] && old[0].x === model.steps[0]));
-    // Thinning or a rollback rewrote earlier points: start over with fresh arrays.
-    if (!appendOnly) this.series = { loss: [], lossAverage: [], learningRate: [] };
+    this.drawnFrom = n;
+    this.series = {
+      loss: minMaxDecimation(model.steps, model.loss, drawBuckets),
+      lossAverage: minMaxDecimation(model.steps, model.lossAverage, drawBuckets),
+      learningRate: minMaxDecimation(model.steps, model.learningRate, drawBuckets),
+    };
     const { loss, lossAverage, learningRate } = this.series;
-    for (let i = loss.length; i < n; i++) {
-      const x = model.steps[i];
-      loss.push({ x, y: model.loss[i] });
-      lossAverage.push({ x, y: model.lossAverage[i] });
-      learningRate.push({ x, y: model.learningRate[i] });
-    }
     const datasets = this.chart.data.datasets;
     datasets[datasetIndex.loss].data = loss;
     datasets[datasetIndex.lossAverage].data = lossAverage;
@@ -157,7 +155,7 @@ export class LossChart {
     datasets[datasetIndex.saved].data = this.savedPoints;
     const scales = this.chart.options.scales!;
     // Whole decades around the rates used, so a change of rate reads as a step, not a cliff.
-    const rates = learningRate.length > 0 ? [Math.min(...model.learningRate), Math.max(...model.learningRate)] : null;
+    const rates = learningRate.length > 0 ? learningRate.reduce(([lo, hi], p) => [Math.min(lo, p.y), Math.max(hi, p.y)], [Infinity, -Infinity]) : null;
     if (rates && rates[0] > 0) {
       scales.yLearningRate!.min = 10 ** Math.floor(Math.log10(rates[0]) + 1e-9);
       scales.yLearningRate!.max = 10 ** Math.ceil(Math.log10(rates[1]) - 1e-9 + (rates[0] === rates[1] ? 1e-6 : 0));
@@ -167,8 +165,8 @@ export class LossChart {
     this.chart.update('none');
   }
 
-  /** The full (undecimated) series, for tests and for the state check. */
-  seriesLength(): number {
-    return this.series.loss.length;
+  /** How many model points the chart was last drawn from, and how many it holds per dataset. */
+  drawnPoints(): { from: number; drawn: number } {
+    return { from: this.drawnFrom, drawn: this.series.loss.length };
   }
 }

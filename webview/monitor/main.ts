@@ -220,7 +220,7 @@ themeObserver.observe(document.documentElement, { attributes: true, attributeFil
   get selection() {
     return selection;
   },
-  seriesLength: () => lossChart.seriesLength(),
+  drawnPoints: () => lossChart.drawnPoints(),
   /** Resolves once everything received has been drawn (no frame or chart redraw pending). */
   whenDrawn: () =>
     new Promise<void>((done) => {
