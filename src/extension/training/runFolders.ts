@@ -20,15 +20,20 @@ export function newRunFolder(datasetDir: string, name: string): string {
   for (let i = 2; ; i++) if (!existsSync(`${base}-${i}`)) return `${base}-${i}`;
 }
 
-export type StoredRunStatus = 'finished' | 'resumable' | 'incomplete';
+export type StoredRunStatus = 'completed' | 'stopped' | 'interrupted' | 'incomplete';
 
 export interface RunFolderSummary {
   runDir: string;
   name: string;
   datasetDir: string;
   maxSteps: number;
-  /** finished: the final NAME.safetensors exists; resumable: a saved state to continue from; incomplete: neither. */
+  /**
+   * completed: ran to max steps; stopped: stopped early with its final NAME.safetensors written;
+   * interrupted: ended without one (a crash or a kill); incomplete: nothing saved yet.
+   */
   status: StoredRunStatus;
+  /** A saved state to continue from, and steps left to run. */
+  resumable: boolean;
   lastStep: number | null;
   /** Lowest per-step loss in the loss log. */
   lowestLoss: number | null;
@@ -73,13 +78,16 @@ export function summariseRunFolder(runDir: string): RunFolderSummary | null {
       problem = (error as Error).message;
     }
   }
-  const finished = existsSync(join(embeddingsDir, `${config.name}.safetensors`));
+  const finalWritten = existsSync(join(embeddingsDir, `${config.name}.safetensors`));
+  const hasState = existsSync(join(runDir, runStateFileName));
+  const completed = lastStep !== null && lastStep >= config.maxSteps;
   return {
     runDir: resolve(runDir),
     name: config.name,
     datasetDir: resolve(config.data),
     maxSteps: config.maxSteps,
-    status: finished ? 'finished' : existsSync(join(runDir, runStateFileName)) ? 'resumable' : 'incomplete',
+    status: completed ? 'completed' : finalWritten ? 'stopped' : hasState ? 'interrupted' : 'incomplete',
+    resumable: hasState && !completed,
     lastStep,
     lowestLoss,
     embeddings,

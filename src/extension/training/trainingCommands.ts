@@ -210,7 +210,7 @@ export function trainingCommandTable(session: TrainingSession): CommandEntry[] {
       create: () => async (arg?: unknown) => {
         let dir = pathArg(arg);
         if (!dir) {
-          const runs = session.runFolders().filter((r) => r.status === 'resumable');
+          const runs = session.runFolders().filter((r) => r.resumable);
           const picked = await vscode.window.showQuickPick(
             runs.map((r) => ({ label: r.name, description: `step ${r.lastStep ?? 0} of ${r.maxSteps}`, detail: r.runDir, runDir: r.runDir })),
             { placeHolder: runs.length ? 'Which run to continue from its last save?' : 'No run can be resumed (none has a saved state)' },

@@ -21,7 +21,7 @@ function runDescription(node: Extract<RunsNode, { kind: 'run' }>): string {
     return `${live.status} · step ${live.step}/${live.maxSteps}${loss}${best}`;
   }
   const s = node.stored;
-  const status = live?.status === 'crashed' ? 'crashed (resumable)' : s?.status ?? live?.status ?? '';
+  const status = live ? (live.status === 'crashed' ? 'crashed' : live.status) : s?.status ?? '';
   const step = s?.lastStep ?? live?.step;
   const best = s?.lowestLoss ?? live?.bestLoss;
   return [status, step !== undefined && step !== null ? `step ${step}/${s?.maxSteps ?? live?.maxSteps}` : '', best !== null && best !== undefined ? `lowest loss ${best.toFixed(3)}` : '']
@@ -78,13 +78,13 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
 
   getTreeItem(node: RunsNode): vscode.TreeItem {
     if (node.kind === 'run') {
-      const item = new vscode.TreeItem(node.name, vscode.TreeItemCollapsibleState.Collapsed);
+      const item = new vscode.TreeItem(node.name, node.live ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.Collapsed);
       item.id = `run:${node.runDir}`;
       item.description = runDescription(node);
       const running = node.live !== null && ['training', 'paused', 'starting'].includes(node.live.status);
-      const resumable = !running && (node.stored?.status === 'resumable' || node.live?.status === 'crashed' || node.live?.status === 'stopped');
+      const resumable = !running && (node.stored?.resumable ?? false);
       item.contextValue = running ? 'run.running' : resumable ? 'run.resumable' : 'run.finished';
-      item.iconPath = new vscode.ThemeIcon(running ? (node.live?.status === 'paused' ? 'debug-pause' : 'pulse') : node.stored?.status === 'finished' ? 'pass' : 'history');
+      item.iconPath = new vscode.ThemeIcon(running ? (node.live?.status === 'paused' ? 'debug-pause' : 'pulse') : node.stored?.status === 'completed' ? 'pass' : node.stored?.resumable ? 'debug-stop' : 'history');
       item.tooltip = `${node.runDir}${node.stored?.problem ? `\n${node.stored.problem}` : ''}\nClick to open it in the training monitor.`;
       item.command = { command: 'embeddingStudio.openMonitor', title: 'Open Training Monitor', arguments: [node.runDir] };
       return item;
