@@ -7,7 +7,7 @@
 // Every random draw comes from one seeded generator in a fixed order, and its state is saved
 // with the run state: stop at N and resume gives the run that never stopped.
 import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { TrainerEvent, TrainerCommand } from '../protocol/trainerMessages';
 import type { RunConfig } from './config';
 import { augmentCaptionTags, shuffleInPlace } from './captionTags';
@@ -354,6 +354,5 @@ export class TrainingLoop {
 }
 
 function pathsEqual(a: string, b: string): boolean {
-  const { resolve } = require('node:path') as typeof import('node:path');
   return resolve(a) === resolve(b);
 }

@@ -3,7 +3,7 @@
 // saved run state), the ONNX step, the loop and the previews. Used by the worker (forked by the
 // extension) and the CLI; it reports through `emit` only.
 import { existsSync, mkdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import type { TrainerCommand, TrainerEvent } from '../protocol/trainerMessages';
 import { inferSd1Architecture } from '../sd/architecture';
 import { loadCheckpoint } from '../sd/checkpoint';
@@ -52,6 +52,13 @@ export async function runTraining(input: RunConfig, control: TrainingRunControl)
   const statePath = join(runDir, runStateFileName);
   if (control.resume && !existsSync(statePath)) throw new RunConfigError(`${runDir}: nothing to resume (no ${runStateFileName}); start without --resume`);
   if (!control.resume && existsSync(statePath)) throw new RunConfigError(`${runDir} already holds a run (${runStateFileName}); continue it with --resume, or choose another --out`);
+  if (config.initEmbedding) {
+    const source = resolve(config.initEmbedding);
+    const escaped = config.name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    if (dirname(source) === join(runDir, 'embeddings') && new RegExp(`^${escaped}(-\\d+)?\\.(safetensors|pt)$`).test(basename(source))) {
+      throw new RunConfigError(`${source} would be overwritten by this run's saves; the embedding you start from is never overwritten — use another --name or --out`);
+    }
+  }
   writeFileAtomicSync(runConfigPath(runDir), JSON.stringify(config, null, 2) + '\n');
 
   emit({ type: 'phase', phase: 'loading-model', detail: config.model });
@@ -75,12 +82,18 @@ export async function runTraining(input: RunConfig, control: TrainingRunControl)
     })();
 
     let embedding: Embedding;
+    // A1111 continues an existing embedding from the step stored in it (the schedule's steps count from there)
+    let startStep = 0;
     if (config.initEmbedding) {
       embedding = { ...readEmbeddingFile(config.initEmbedding), name: config.name };
       if (embedding.width !== width) throw new RunConfigError(`${config.initEmbedding}: vectors of width ${embedding.width}, but this model's text encoder has width ${width} (an SD2/SDXL embedding?)`);
       if (embedding.count !== config.vectors) {
         emit({ type: 'log', level: 'info', message: `${config.initEmbedding} has ${embedding.count} vectors; training ${embedding.count} (not ${config.vectors})` });
         config.vectors = embedding.count;
+      }
+      startStep = embedding.step ?? 0;
+      if (startStep >= config.maxSteps && !control.resume) {
+        throw new RunConfigError(`${config.initEmbedding} was already trained for ${startStep} steps, at or beyond max steps ${config.maxSteps}; raise --steps`);
       }
     } else {
       const table = checkpoint.readFloat32(`${architecture.textEncoder.prefix}embeddings.token_embedding.weight`);
@@ -149,7 +162,7 @@ export async function runTraining(input: RunConfig, control: TrainingRunControl)
         random: createTrainingRandom(config.seed),
         embedding,
         optimizer: createAdamWState(embedding.vectors.length),
-        startStep: 0,
+        startStep,
         emit,
         preview,
         nextCommand: control.nextCommand,

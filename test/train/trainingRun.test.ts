@@ -161,3 +161,16 @@ test('killed at a random step after a save, the trainer process resumes from tha
   else assert.ok(startStep === 4 || startStep === 8, `resumed from ${startStep}`);
   assert.deepEqual([...readEmbeddingFile(join(killed, 'embeddings', 'tinyemb.safetensors')).vectors], [...expected]);
 });
+
+test('continuing an existing embedding starts from its stored step and never overwrites it', async () => {
+  const source = join(root, 'outputs', 'embeddings', 'tinyemb-4.safetensors');
+  const before = readFileSync(source);
+  const out = join(root, 'continued');
+  const { result, events } = await train(config(out, { initEmbedding: source, maxSteps: 7 }));
+  const started = events.find((e) => e.type === 'started');
+  assert.ok(started && started.type === 'started' && started.startStep === 4);
+  assert.equal(result.step, 7);
+  assert.equal(readEmbeddingFile(join(out, 'embeddings', 'tinyemb.safetensors')).step, 7);
+  assert.deepEqual(readFileSync(source), before);
+  await assert.rejects(train(config(join(root, 'outputs'), { initEmbedding: join(root, 'outputs', 'embeddings', 'tinyemb.safetensors'), maxSteps: 20 }), true), /never overwritten/);
+});
