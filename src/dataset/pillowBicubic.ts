@@ -19,8 +19,8 @@ interface Coefficients {
   starts: Int32Array;
   /** Number of taps of each output sample. */
   counts: Int32Array;
-  /** Fixed-point weights, `taps` per output sample. */
-  weights: Int32Array;
+  /** Fixed-point weights (whole numbers, held as doubles so sums never leave exact integer range or deoptimise), `taps` per output sample. */
+  weights: Float64Array;
   taps: number;
 }
 
@@ -31,7 +31,7 @@ function coefficients(inSize: number, outSize: number): Coefficients {
   const taps = Math.ceil(support) * 2 + 1;
   const starts = new Int32Array(outSize);
   const counts = new Int32Array(outSize);
-  const weights = new Int32Array(outSize * taps);
+  const weights = new Float64Array(outSize * taps);
   const k = new Float64Array(taps);
   for (let xx = 0; xx < outSize; xx++) {
     const centre = (xx + 0.5) * scale;
@@ -50,8 +50,11 @@ function coefficients(inSize: number, outSize: number): Coefficients {
   return { starts, counts, weights, taps };
 }
 
+const unit = 1 << precisionBits;
+
 function clip8(sum: number): number {
-  const v = Math.floor(sum / (1 << precisionBits));
+  // Truncation equals Pillow's shift for every sum that is not clipped to 0 anyway.
+  const v = (sum / unit) | 0;
   return v < 0 ? 0 : v > 255 ? 255 : v;
 }
 
