@@ -217,7 +217,7 @@ describe('monitor page', () => {
     // The schedule is checked as the user types; a wrong one is not sent.
     await monitor.page.fill('#lr-input', '0.005:abc');
     assert.equal(await monitor.page.getAttribute('#lr-input', 'aria-invalid'), 'true');
-    assert.match((await monitor.page.textContent('#lr-help')) ?? '', /"abc" must be a whole number/);
+    assert.match((await monitor.page.textContent('#lr-help')) ?? '', /"abc" is not a whole step number/);
     await monitor.page.click('#lr-apply');
     await monitor.page.fill('#lr-input', '0.0001:500, 0.00001');
     assert.equal(await monitor.page.getAttribute('#lr-input', 'aria-invalid'), 'false');

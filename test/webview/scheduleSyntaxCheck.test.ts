@@ -1,28 +1,31 @@
+// The page's check is the trainer's parser; these pin what the page shows for the cases users hit.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { checkLearningRateSchedule } from '../../webview/monitor/scheduleSyntaxCheck';
 
+const run = { maxSteps: 30_000, currentStep: 0 };
+
 test('accepts the tutorial schedule and plain rates', () => {
-  for (const text of ['0.005', '0.005:12000, 0.0001:20000, 0.00001', ' 5e-3 : 100 ,1e-4', '.001:-1', '0.005:100,']) {
-    const check = checkLearningRateSchedule(text);
-    assert.equal(check.ok, true, text);
+  for (const text of ['0.005', '0.005:12000, 0.0001:20000, 0.00001', ' 5e-3 : 100 ,1e-4', '.001:-1', '0.005:100,0.001']) {
+    assert.equal(checkLearningRateSchedule(text, run).ok, true, text);
   }
-  assert.deepEqual(checkLearningRateSchedule('0.005:12000, 0.0001:20000, 0.00001').warnings, []);
+  assert.deepEqual(checkLearningRateSchedule('0.005:12000, 0.0001:20000, 0.00001', run).warnings, []);
 });
 
-test('rejects what the trainer would reject, naming the entry', () => {
-  assert.match(checkLearningRateSchedule('').error!, /Enter a learning rate/);
-  assert.match(checkLearningRateSchedule('0.005:abc').error!, /entry 1 \("0.005:abc"\): the step "abc" must be a whole number/);
-  assert.match(checkLearningRateSchedule('0.005:100, fast:200').error!, /entry 2 .*"fast" is not a number/);
-  assert.match(checkLearningRateSchedule('0.005:1:2').error!, /single colon/);
-  assert.match(checkLearningRateSchedule('0:100').error!, /greater than 0/);
-  assert.match(checkLearningRateSchedule('-0.005').error!, /not a number/);
-  assert.match(checkLearningRateSchedule('0.005:1.5').error!, /whole number/);
+test('rejects what the trainer rejects, with the position', () => {
+  assert.match(checkLearningRateSchedule('', run).error!, /Enter a learning rate/);
+  assert.match(checkLearningRateSchedule('0.005:abc', run).error!, /character 7: "abc" is not a whole step number/);
+  assert.match(checkLearningRateSchedule('0.005:100, fast:200', run).error!, /character 12: "fast" is not a number/);
+  assert.match(checkLearningRateSchedule('0.005:1:2', run).error!, /more than one ':'/);
+  assert.match(checkLearningRateSchedule('0:100', run).error!, /greater than 0/);
+  assert.match(checkLearningRateSchedule('0.005:200, 0.001:100', run).error!, /steps must increase/);
+  // While running, entries that already ended are skipped; a schedule that ended entirely is refused.
+  assert.match(checkLearningRateSchedule('0.005:100', { maxSteps: 30_000, currentStep: 500 }).error!, /every entry ends at or before the current step 500/);
 });
 
-test('warns where A1111 silently ignores entries, and below the tutorial floor', () => {
-  assert.deepEqual(checkLearningRateSchedule('0.005, 0.0001:20000').warnings, ['entry 2 ("0.0001:20000") is ignored: entry 1 has no step, so it runs to the end']);
-  assert.deepEqual(checkLearningRateSchedule('0.005:200, 0.001:100').warnings, ['entry 2 ("0.001:100") is ignored: its step 100 is not after the previous step 200']);
-  assert.match(checkLearningRateSchedule('0.0000005').warnings[0], /below 0.000001/);
-  assert.deepEqual(checkLearningRateSchedule('0.000001').warnings, []);
+test('warns where the schedule would not do what it seems to', () => {
+  assert.match(checkLearningRateSchedule('0.005, 0.0001:20000', run).warnings[0], /is ignored/);
+  assert.match(checkLearningRateSchedule('0.005:12000', run).warnings[0], /ends at step 12000, before max steps 30000/);
+  assert.match(checkLearningRateSchedule('0.0000005', run).warnings[0], /below 0.000001/);
+  assert.deepEqual(checkLearningRateSchedule('0.000001', run).warnings, []);
 });

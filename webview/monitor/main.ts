@@ -163,7 +163,10 @@ byId('control-stop').addEventListener('click', () => post({ type: 'stop' }));
 const learningRateHelp = byId('lr-help');
 function showScheduleCheck(): boolean {
   const text = learningRateInput.value;
-  const check = checkLearningRateSchedule(text);
+  const check = checkLearningRateSchedule(text, {
+    maxSteps: model.started?.maxSteps ?? 100_000,
+    currentStep: model.latest?.step ?? model.started?.startStep ?? 0,
+  });
   learningRateInput.setAttribute('aria-invalid', String(!check.ok && text.trim() !== ''));
   if (text.trim() === '') {
     const current = model.latest?.learningRate;
