@@ -144,9 +144,9 @@ test('resume after SIGKILL continues from the last saved state', async () => {
   const run = registry.start(config(out, { saveEvery: 4 }));
   const savedState = await waitForEvent(run, isType('saved', (e) => e.kind === 'state' && e.step >= 8));
   run.process.kill();
-  const exit = await run.exited();
-  assert.equal(exit.kind, 'crashed');
-  assert.equal(exit.kind === 'crashed' && exit.signal, 'SIGKILL');
+  const killed = await run.exited();
+  assert.equal(killed.kind, 'crashed');
+  assert.equal(killed.kind === 'crashed' && killed.signal, 'SIGKILL');
   assert.equal(run.snapshot.status, 'crashed');
   assert.ok(existsSync(join(out, 'trainer.log')));
   const lastSave = Math.max(...run.events.filter(isType('saved', (e) => e.kind === 'state')).map((e) => e.step));
@@ -158,8 +158,12 @@ test('resume after SIGKILL continues from the last saved state', async () => {
   assert.equal(started.startStep, lastSave, 'the resumed run starts at the last save');
   const progress = await waitForEvent(resumed, isType('progress'));
   assert.equal(progress.step, lastSave + 1);
-  await resumed.stop();
+  // what deactivation does: every running trainer is asked to stop (it saves), and exits
+  await registry.stopAll();
+  assert.equal(registry.active().length, 0);
   assert.equal(resumed.snapshot.status, 'stopped');
+  const exit = await resumed.exited();
+  assert.equal(exit.kind === 'finished' && exit.event.reason, 'stopped');
   const csvSteps = readFileSync(join(out, 'textual_inversion_loss.csv'), 'utf8').trim().split('\n').slice(1).map((l) => Number(l.split(',')[0]));
   assert.ok(csvSteps.includes(lastSave + 1));
 });

@@ -13,7 +13,6 @@ import { settingsFolder } from '../../dataset/datasetScan';
 import { vectorsAdvice, type RunConfig } from '../../train/config';
 import { parseLearningRateSchedule } from '../../train/learningRateSchedule';
 import type { CommandEntry } from '../commandTable';
-import { MonitorPanel } from '../monitorPanel';
 import { copyEmbeddingToFolder, embeddingCopyTarget, EmbeddingCopyError } from './embeddingCopy';
 import { lastRunConfig, rememberRunConfig } from './lastRunConfig';
 import { newRunFolder } from './runFolders';
@@ -86,7 +85,12 @@ export function trainingCommandTable(session: TrainingSession): CommandEntry[] {
         const data = typeof given.data === 'string' ? given.data : await session.pickDatasetFolder('Start Training');
         if (!data) return;
         const busy = session.registry.forDataset(data);
-        if (busy) throw new RunAlreadyActive(busy);
+        if (busy) {
+          startRun(() => {
+            throw new RunAlreadyActive(busy);
+          });
+          return;
+        }
         const store = ctx.extension.workspaceState;
         const fixed: Partial<RunConfig> = { data, provider: ctx.config.executionProvider };
         if (ctx.config.tokenizerPath) fixed.tokenizer = ctx.config.tokenizerPath;
@@ -198,9 +202,7 @@ export function trainingCommandTable(session: TrainingSession): CommandEntry[] {
           );
           dir = picked?.runDir;
         }
-        if (!dir) return;
-        const panel = MonitorPanel.show({ extensionUri: session.extension.extensionUri, onAction: () => panel.notify('info', 'This run is not training: reopened from its folder. Resume it from the Runs view to control it.') });
-        await panel.showRunFolder(dir);
+        if (dir) await session.showRunFolder(dir);
       },
     },
     {

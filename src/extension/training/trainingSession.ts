@@ -115,6 +115,13 @@ export class TrainingSession implements vscode.Disposable {
     return panel;
   }
 
+  /** Reopens a run folder from disk in the monitor (no trainer attached: the controls are off). */
+  async showRunFolder(runDir: string): Promise<void> {
+    const panel = MonitorPanel.show(this.monitorHost);
+    this.monitorRun = undefined;
+    await panel.showRunFolder(runDir);
+  }
+
   private async restoreMonitor(panel: MonitorPanel, runDir: string | null): Promise<void> {
     const live = runDir ? this.registry.forRunDir(runDir) : undefined;
     if (live?.running) this.attachMonitor(live);
