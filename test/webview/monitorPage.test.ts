@@ -374,6 +374,28 @@ describe('monitor page', () => {
     await monitor.page.close();
   });
 
+  test('keyboard focus and live regions survive a stream of progress', async () => {
+    const monitor = await openMonitorPage(browser.context);
+    const cut = events.findIndex((e) => e.type === 'progress' && e.step === 296);
+    await sendRun(monitor, events.slice(0, cut));
+    await monitor.page.focus('.notice-diverged button[data-action="rollback"]');
+    await monitor.page.evaluate(() => document.querySelector('.notice-diverged')!.setAttribute('data-marker', 'same node'));
+    await monitor.page.focus('#gallery .preview-card[data-key="200|kaede_ti"] .compare-toggle');
+    await monitor.page.keyboard.press('Space');
+    await monitor.settle();
+    const toggleFocus = await monitor.page.evaluate(() => [document.activeElement?.closest<HTMLElement>('.preview-card')?.dataset.key, document.activeElement?.getAttribute('aria-pressed')]);
+    assert.deepEqual(toggleFocus, ['200|kaede_ti', 'true']);
+    await monitor.page.focus('.notice-diverged button[data-action="rollback"]');
+    await monitor.post({ type: 'events', sessionId: session.id, first: cut, events: events.slice(cut), imageUris });
+    await monitor.settle();
+    const after = await monitor.page.evaluate(() => ({
+      focused: document.activeElement?.getAttribute('data-action'),
+      sameNotice: document.querySelector('.notice-diverged')?.getAttribute('data-marker'),
+    }));
+    assert.deepEqual(after, { focused: 'rollback', sameNotice: 'same node' });
+    await monitor.page.close();
+  });
+
   test('its Content-Security-Policy blocks inline scripts', async () => {
     const monitor = await openMonitorPage(browser.context);
     await monitor.page.evaluate(() => {

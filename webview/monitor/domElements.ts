@@ -36,3 +36,18 @@ export function fillDefinitions(list: HTMLElement, rows: [string, string][]): vo
 export function fillDefinitionGroups(list: HTMLElement, rows: [string, string][]): void {
   list.replaceChildren(...rows.map(([term, value]) => element('div', { class: 'figure' }, element('dt', {}, term), element('dd', {}, value))));
 }
+
+/**
+ * Rebuilds a node's content only when `key` (what it shows) changed: keyboard focus stays where it
+ * is and live regions (role=status/alert) are not re-announced on every progress message.
+ */
+export function renderIfChanged(node: HTMLElement, key: string, build: () => void): void {
+  if (node.dataset.renderKey === key) return;
+  node.dataset.renderKey = key;
+  build();
+}
+
+/** Sets text only when it differs, for the same reasons. */
+export function setText(node: HTMLElement, text: string): void {
+  if (node.textContent !== text) node.textContent = text;
+}

@@ -4,7 +4,7 @@
 
 import type { GuidanceKind } from '../../src/protocol/trainerMessages';
 import type { MonitorAction } from '../../src/protocol/webviewMessages';
-import { button, byId, element } from './domElements';
+import { button, byId, element, renderIfChanged } from './domElements';
 import { formatLearningRate, formatLoss } from './formatFigures';
 import type { GuidanceEntry, ModelState } from './monitorModel';
 
@@ -51,8 +51,19 @@ export function renderNotices(model: ModelState, post: (action: MonitorAction) =
   for (const entry of model.guidance) latest.set(entry.kind, entry);
   const shown = [...latest.values()].filter((entry) => !entry.dismissed).sort((a, b) => b.step - a.step);
 
-  const notices: HTMLElement[] = [];
   const lastError = model.errors[model.errors.length - 1];
+  const key = JSON.stringify([shown.map((entry) => entry.id), canAct, model.errors.length]);
+  renderIfChanged(byId('notices'), key, () => byId('notices').replaceChildren(...buildNotices(shown, lastError, canAct, post, dismiss)));
+}
+
+function buildNotices(
+  shown: GuidanceEntry[],
+  lastError: ModelState['errors'][number] | undefined,
+  canAct: boolean,
+  post: (action: MonitorAction) => void,
+  dismiss: (id: number) => void,
+): HTMLElement[] {
+  const notices: HTMLElement[] = [];
   if (lastError) {
     const logPath = lastError.logPath;
     notices.push(
@@ -87,5 +98,5 @@ export function renderNotices(model: ModelState, post: (action: MonitorAction) =
       ),
     );
   }
-  byId('notices').replaceChildren(...notices);
+  return notices;
 }

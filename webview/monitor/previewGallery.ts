@@ -97,7 +97,12 @@ export function renderGallery(model: ModelState, selection: GallerySelection, on
     );
   });
   const gallery = byId('gallery');
+  // Keep keyboard focus on the same button of the same card across the rebuild.
+  const focused = document.activeElement instanceof HTMLElement && gallery.contains(document.activeElement) ? document.activeElement : null;
+  const focusedKey = focused?.closest<HTMLElement>('.preview-card')?.dataset.key;
+  const focusedClass = focused?.classList.contains('thumb') ? 'thumb' : 'compare-toggle';
   if (cards.length === 0) gallery.replaceChildren(element('li', { class: 'empty' }, 'No previews yet: the trainer renders one every few hundred steps.'));
   else gallery.replaceChildren(...cards);
+  if (focusedKey !== undefined) cards.find((card) => card.dataset.key === focusedKey)?.querySelector<HTMLElement>(`.${focusedClass}`)?.focus();
   byId<HTMLButtonElement>('compare-open').disabled = comparedPreviews(model, selection).length !== 2;
 }

@@ -3,7 +3,7 @@
 
 import type { MonitorAction } from '../../src/protocol/webviewMessages';
 import type { FinishReason } from '../../src/protocol/trainerMessages';
-import { button, byId, element, fillDefinitionGroups, fillDefinitions } from './domElements';
+import { button, byId, element, fillDefinitionGroups, fillDefinitions, renderIfChanged, setText } from './domElements';
 import { formatBytes, formatDuration, formatLearningRate, formatLoss, formatSpeed } from './formatFigures';
 import type { ModelState } from './monitorModel';
 
@@ -35,9 +35,9 @@ export function renderSummary(model: ModelState, post: (action: MonitorAction) =
   const live = model.session?.live ?? false;
   const started = model.started;
   const latest = model.latest;
-  byId('run-title').textContent = model.session?.title || (started ? `Training ${started.embeddingName}` : 'Training monitor');
+  setText(byId('run-title'), model.session?.title || (started ? `Training ${started.embeddingName}` : 'Training monitor'));
   const badge = byId('run-status');
-  badge.textContent = statusLabel(model) + (model.session && !live && model.status !== 'waiting' ? ' (from the run folder)' : '');
+  setText(badge, statusLabel(model) + (model.session && !live && model.status !== 'waiting' ? ' (from the run folder)' : ''));
   badge.dataset.status = model.status;
 
   const maxSteps = started?.maxSteps ?? 0;
@@ -59,37 +59,36 @@ export function renderSummary(model: ModelState, post: (action: MonitorAction) =
 
   const phase = byId('phase');
   const showPhase = model.phase && live && (model.status === 'running' || model.status === 'waiting') && model.phase.phase !== 'training';
-  phase.textContent = showPhase && model.phase
-    ? `${model.phase.detail}${model.phase.total ? ` (${model.phase.current ?? 0} / ${model.phase.total})` : ''}`
-    : '';
+  setText(phase, showPhase && model.phase ? `${model.phase.detail}${model.phase.total ? ` (${model.phase.current ?? 0} / ${model.phase.total})` : ''}` : '');
 
   const info = byId('run-info');
   const rows: [string, string][] = [];
   if (started) {
     rows.push(['Embedding', `${started.embeddingName} (${started.vectors} vector${started.vectors === 1 ? '' : 's'} per token)`]);
     rows.push(['Execution provider', started.provider]);
+    if (started.providerNotes.length > 0) rows.push(['Provider notes', started.providerNotes.join('; ')]);
   }
-  if (model.session?.runDir ?? started?.runDir) rows.push(['Run folder', (model.session?.runDir ?? started?.runDir)!]);
+  const runDir = model.session?.runDir ?? started?.runDir;
+  if (runDir) rows.push(['Run folder', runDir]);
   const lastSaved = model.saved[model.saved.length - 1];
   if (lastSaved) rows.push(['Saved embeddings', `${model.saved.length}, latest at step ${count(lastSaved.step)}`]);
   if (model.finished) rows.push(['Outcome', `${finishLabels[model.finished.reason]} at step ${count(model.finished.step)}`]);
-  fillDefinitions(info, rows);
-  if (started && started.providerNotes.length > 0) {
-    info.append(element('dt', {}, 'Provider notes'), element('dd', {}, started.providerNotes.join('; ')));
-  }
   const finalEmbedding = model.finished?.embeddingPath;
-  if (finalEmbedding) {
-    info.append(element('dt', {}, 'Embedding file'), element('dd', {}, button('Open', () => post({ type: 'openFile', path: finalEmbedding }), { class: 'link', 'aria-label': `Open ${finalEmbedding}`, title: finalEmbedding })));
-  }
+  renderIfChanged(info, JSON.stringify([rows, finalEmbedding]), () => {
+    fillDefinitions(info, rows);
+    if (finalEmbedding) {
+      const open = button('Open', () => post({ type: 'openFile', path: finalEmbedding }), { class: 'link', 'aria-label': `Open ${finalEmbedding}`, title: finalEmbedding });
+      info.append(element('dt', {}, 'Embedding file'), element('dd', {}, open));
+    }
+  });
 
-  fillDefinitions(
-    byId('run-config'),
-    Object.entries(started?.config ?? {}).map(([key, value]) => [key, typeof value === 'string' ? value : JSON.stringify(value)]),
-  );
+  const configList = byId('run-config');
+  const config = Object.entries(started?.config ?? {}).map(([key, value]): [string, string] => [key, typeof value === 'string' ? value : JSON.stringify(value)]);
+  renderIfChanged(configList, JSON.stringify(config), () => fillDefinitions(configList, config));
 
-  byId('run-log').replaceChildren(
-    ...model.logs.filter((log) => log.level === 'warning').slice(-5).map((log) => element('li', { class: 'warning' }, log.message)),
-  );
+  const log = byId('run-log');
+  const warnings = model.logs.filter((entry) => entry.level === 'warning').slice(-5).map((entry) => entry.message);
+  renderIfChanged(log, JSON.stringify(warnings), () => log.replaceChildren(...warnings.map((message) => element('li', { class: 'warning' }, message))));
 
   const running = model.status === 'running';
   const active = live && (running || model.status === 'paused');
