@@ -44,7 +44,7 @@ export function monitorHtml({ scriptUri, styleUri, cspSource, nonce }: MonitorHt
 <header class="run-header">
   <div class="run-title">
     <h1 id="run-title">Training monitor</h1>
-    <span id="run-status" class="status-badge" data-status="waiting">Waiting for the trainer</span>
+    <span id="run-status" class="status-badge" data-status="waiting" role="status">Waiting for the trainer</span>
   </div>
   <div class="controls" role="toolbar" aria-label="Training controls">
     <button type="button" id="control-pause" class="secondary" aria-label="Pause training">Pause</button>
