@@ -4,7 +4,7 @@
 // monitor, and the saved embedding in the Runs view. Screenshots: .test-artifacts/e2e/training.
 import { after, before, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Frame, Page } from 'playwright-core';
@@ -96,6 +96,18 @@ it('starts training from the palette, shows it in the monitor, stops it, and lis
   }, undefined, { timeout: timeouts.screen });
   await session.screenshot('monitor-preview');
 
+  // Pause and Resume from the monitor: the status bar follows the trainer
+  await frame.locator('#control-pause').click();
+  await page.locator('.statusbar-item', { hasText: /workspace \d+\/5000.*paused/ }).first().waitFor({ timeout: trainingTimeout });
+  await frame.locator('#control-resume:not([disabled])').waitFor({ timeout: timeouts.screen });
+  await session.screenshot('paused');
+  await frame.locator('#control-resume').click();
+  await page.locator('.statusbar-item', { hasText: /workspace \d+\/5000.*ETA/ }).first().waitFor({ timeout: trainingTimeout });
+  // a live learning-rate change from the monitor's form reaches the trainer and comes back
+  await frame.locator('#lr-input').fill('0.00123');
+  await frame.locator('#lr-apply').click();
+  await frame.waitForFunction(() => ((window as any).__monitor?.model?.learningRate ?? (window as any).__monitor?.model?.lastProgress?.learningRate) === 0.00123 || document.body.innerText.includes('0.00123'), undefined, { timeout: trainingTimeout });
+
   // Stop from the monitor: the trainer saves the final embedding and exits
   await frame.locator('#control-stop').click();
   await page.locator('.notifications-toasts .notification-toast', { hasText: /"workspace" stopped at step \d+/ }).waitFor({ timeout: trainingTimeout });
@@ -107,5 +119,9 @@ it('starts training from the palette, shows it in the monitor, stops it, and lis
   await runsPane.locator('.monaco-list-row', { hasText: 'workspace' }).first().waitFor({ timeout: timeouts.screen });
   await runsPane.locator('.monaco-list-row', { hasText: 'workspace.safetensors' }).waitFor({ timeout: timeouts.screen });
   await session.screenshot('runs-view');
-  assert.ok(existsSync(join(session.workspace, '.embedding-studio', 'runs', 'workspace', 'embeddings', 'workspace.safetensors')));
+  const runDir = join(session.workspace, '.embedding-studio', 'runs', 'workspace');
+  assert.ok(existsSync(join(runDir, 'embeddings', 'workspace.safetensors')));
+  const rates = readFileSync(join(runDir, 'textual_inversion_loss.csv'), 'utf8').trim().split('\n').slice(1).map((line) => Number(line.split(',')[4]));
+  assert.equal(rates[0], 0.005);
+  assert.equal(rates[rates.length - 1], 0.00123, 'the last steps ran at the rate set in the monitor');
 });

@@ -4,7 +4,7 @@
 // from the last save. Through TrainerProcess + RunRegistry, the same code the extension runs.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { mergeRunConfig, type RunConfig } from '../../src/train/config';
@@ -170,4 +170,17 @@ test('resume after SIGKILL continues from the last saved state', async () => {
 
 test("the registry's name for the resumable state file is the trainer's", () => {
   assert.equal(runStateFileName, trainerRunStateFileName);
+});
+
+test('a trainer that fails reports a crash with its error and a log; the dataset is free again', async () => {
+  const damaged = join(root, 'damaged.safetensors');
+  writeFileSync(damaged, 'this is not a checkpoint');
+  const run = registry.start(config(join(root, 'run-damaged'), { model: damaged }));
+  const exit = await run.exited();
+  assert.equal(exit.kind, 'crashed');
+  assert.equal(run.snapshot.status, 'crashed');
+  assert.ok(exit.kind === 'crashed' && exit.lastError?.includes('damaged.safetensors'), `the error names the file: ${exit.kind === 'crashed' ? exit.lastError : ''}`);
+  assert.equal(exit.kind === 'crashed' && exit.code, 1);
+  assert.ok(existsSync(join(root, 'run-damaged', 'trainer.log')));
+  assert.equal(registry.forDataset(data), undefined);
 });
