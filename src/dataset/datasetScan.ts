@@ -67,7 +67,13 @@ export async function scanDatasetFolder(root: string, options: ScanOptions = {})
       continue;
     }
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    let sliceStart = performance.now();
     for (const entry of entries) {
+      // A huge folder is walked in slices so the process keeps answering meanwhile.
+      if (performance.now() - sliceStart > 8) {
+        await new Promise((resolve) => setImmediate(resolve));
+        sliceStart = performance.now();
+      }
       const path = join(folder.path, entry.name);
       let isDirectory = entry.isDirectory();
       let isFile = entry.isFile();
