@@ -14,6 +14,8 @@ export const outfitInconsistencyRule: LintRule = {
   targets: ['caption'],
   check(target, context) {
     if (target.kind !== 'caption' || !target.caption) return;
+    // A caption without an image trains nothing (orphan-caption says so); its outfit is moot.
+    if (!context.dataset.hasImage(target.entry.stemKey)) return;
     const caption = target.caption;
     const outfit = context.dataset.outfitMajority();
     const total = context.dataset.captionCount();
