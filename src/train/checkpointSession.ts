@@ -13,6 +13,8 @@ export interface CheckpointSessionOptions {
   provider: ProviderChoice;
   cacheDir: string;
   intraOpThreads?: number;
+  /** Keep MatMul/Conv weights memory-mapped instead of pre-packed copies (less memory, maybe slower). */
+  disablePrepacking?: boolean;
 }
 
 export async function createCheckpointSession(
@@ -28,7 +30,7 @@ export async function createCheckpointSession(
   const weights = new CheckpointWeights(g, checkpoint, placement ? { locationOf: () => placement.dataLocation } : {});
   build(g, weights);
   const bytes = serializeModel(g, { opset: 21 });
-  const session = { provider: options.provider, intraOpThreads: options.intraOpThreads };
+  const session = { provider: options.provider, intraOpThreads: options.intraOpThreads, disablePrepacking: options.disablePrepacking };
   return placement
     ? createWeightedSession(bytes, weights, { modelPath: placement.modelPath, session })
     : createWeightedSession(bytes, weights, { inMemory: true, session });

@@ -29,6 +29,7 @@ export interface TiLossSessionOptions {
   /** Where to put the .onnx when the checkpoint's folder is not writable (same drive). */
   cacheDir: string;
   intraOpThreads?: number;
+  disablePrepacking?: boolean;
 }
 
 /** Adds the step's inputs, nodes and outputs (`loss`, `grad`) to `g`. */
