@@ -106,7 +106,12 @@ it('starts training from the palette, shows it in the monitor, stops it, and lis
   // a live learning-rate change from the monitor's form reaches the trainer and comes back
   await frame.locator('#lr-input').fill('0.00123');
   await frame.locator('#lr-apply').click();
-  await frame.waitForFunction(() => ((window as any).__monitor?.model?.learningRate ?? (window as any).__monitor?.model?.lastProgress?.learningRate) === 0.00123 || document.body.innerText.includes('0.00123'), undefined, { timeout: trainingTimeout });
+  // wait until a step trained at the new rate is on the chart's learning-rate line
+  await frame.waitForFunction(() => {
+    const line = (window as any).__monitor?.chart?.data?.datasets?.find((d: any) => d.label === 'Learning rate');
+    const last = line?.data?.[line.data.length - 1];
+    return last?.y === 0.00123;
+  }, undefined, { timeout: trainingTimeout });
 
   // Stop from the monitor: the trainer saves the final embedding and exits
   await frame.locator('#control-stop').click();
@@ -119,6 +124,16 @@ it('starts training from the palette, shows it in the monitor, stops it, and lis
   await runsPane.locator('.monaco-list-row', { hasText: 'workspace' }).first().waitFor({ timeout: timeouts.screen });
   await runsPane.locator('.monaco-list-row', { hasText: 'workspace.safetensors' }).waitFor({ timeout: timeouts.screen });
   await session.screenshot('runs-view');
+  // the Dataset view's tag frequency list: a click finds the tag in the captions
+  const datasetPane = page.locator('.pane', { has: page.locator('.pane-header', { hasText: 'Dataset' }) });
+  await datasetPane.locator('.monaco-list-row', { hasText: 'Tags' }).click();
+  const tagRow = datasetPane.locator('.monaco-list-row', { hasText: 'red hair' });
+  await tagRow.waitFor({ timeout: timeouts.screen });
+  assert.match(await tagRow.innerText(), /red hair\s*3/);
+  await tagRow.click();
+  await page.locator('.search-view .monaco-list-row', { hasText: 'red hair' }).first().waitFor({ timeout: timeouts.screen });
+  await session.screenshot('find-tag');
+
   const runDir = join(session.workspace, '.embedding-studio', 'runs', 'workspace');
   assert.ok(existsSync(join(runDir, 'embeddings', 'workspace.safetensors')));
   const rates = readFileSync(join(runDir, 'textual_inversion_loss.csv'), 'utf8').trim().split('\n').slice(1).map((line) => Number(line.split(',')[4]));
