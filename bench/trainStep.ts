@@ -75,7 +75,7 @@ async function child(path: string, latent: number, textHeads: number, unetHeads:
     process.stderr.write(`  ours ${i ? `step ${i}` : 'warm-up'}: ${times[i].toFixed(2)} s, loss ${loss.toFixed(4)}\n`);
   }
   const timed = times.slice(1).sort((a, b) => a - b);
-  const median = timed[Math.floor(timed.length / 2)];
+  const median = (timed[(timed.length - 1) >> 1] + timed[timed.length >> 1]) / 2; // as Python's statistics.median
   process.stdout.write(JSON.stringify({ impl: 'ours', provider: step.provider, median_s: median, setup_s: setupSeconds, peak_rss_mb: process.resourceUsage().maxRSS / 1024 }) + '\n');
   await step.release();
   checkpoint.close();
