@@ -18,6 +18,8 @@ export interface TrainerProcessOptions {
   logDir: string;
   resume?: boolean;
   env?: NodeJS.ProcessEnv;
+  /** Node flags for the worker; none by default. */
+  execArgv?: string[];
 }
 
 export type TrainerExit =
@@ -47,6 +49,8 @@ export class TrainerProcess extends EventEmitter<TrainerProcessEvents> {
     const args = ['--config', options.configPath, '--ipc'];
     if (options.resume) args.push('--resume');
     this.child = fork(options.workerPath, args, {
+      // not the host's own Node flags (an inspector port of a debugged extension host would clash)
+      execArgv: options.execArgv ?? [],
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
       env: { ...process.env, ...options.env },
       serialization: 'json',

@@ -421,7 +421,7 @@ export function trainingCommandTable(session: TrainingSession): CommandEntry[] {
 
 function runCli(cliPath: string, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = fork(cliPath, args, { stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+    const child = fork(cliPath, args, { execArgv: [], stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
     let stdout = '';
     let stderr = '';
     child.stdout?.on('data', (c: Buffer) => (stdout += c.toString('utf8')));
