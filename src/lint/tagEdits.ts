@@ -51,7 +51,7 @@ export function replaceFileEdit(file: string, caption: ParsedCaption, newText: s
 
 /** `leaf` written the way this dataset writes tags (`maple_leaf` in an underscore dataset). */
 export function spellLike(tagText: string, underscores: boolean): string {
-  return underscores ? tagText.replace(/ /g, '_') : tagText;
+  return underscores && tagText.includes(' ') ? tagText.replace(/ /g, '_') : tagText;
 }
 
 /** Escapes A1111 emphasis brackets: `saber (fate)` → `saber \(fate\)`. */
@@ -60,5 +60,5 @@ export function escapeParentheses(raw: string): string {
 }
 
 export function codeOf(tag: string): string {
-  return '`' + tag.replace(/`/g, "'") + '`';
+  return '`' + (tag.includes('`') ? tag.replace(/`/g, "'") : tag) + '`';
 }

@@ -5,9 +5,9 @@ import { isPeopleCountTag } from '../knowledge/peopleCount';
 import { metaTags } from '../knowledge/metaTags';
 import { codeOf, removeTagsEdits, spellLike } from '../tagEdits';
 import { prefersUnderscores } from '../captionStyle';
-import { tagKey, type ParsedCaption } from '../../dataset/caption';
+import { tagKey, type CaptionTag, type ParsedCaption } from '../../dataset/caption';
 
-const maxAlternatives = 8;
+const maxAlternatives = 6;
 
 const eligibleMemo = new Map<string, boolean>();
 
@@ -23,16 +23,17 @@ function mayBeGeneral(key: string): boolean {
 }
 const maxDatasetFixes = 3;
 
-/** Edits turning every `key` tag of the caption into `replacement` (or dropping it if already there). */
-function replaceInCaption(file: string, caption: ParsedCaption, key: string, replacement: string, replacementKey: string, underscores: boolean): TextEdit[] {
-  const occurrences = caption.tags.filter((t) => t.key === key);
+/** Edits turning the `occurrences` of a tag into `replacement`, or dropping them if it is already there. */
+function replaceInCaption(file: string, caption: ParsedCaption, occurrences: CaptionTag[], replacement: string, alreadyThere: boolean, underscores: boolean): TextEdit[] {
   if (occurrences.length === 0) return [];
-  const alreadyThere = caption.tags.some((t) => t.key === replacementKey);
-  const [first, ...rest] = occurrences;
-  const removals = alreadyThere ? occurrences : rest;
+  const removals = alreadyThere ? occurrences : occurrences.slice(1);
   const edits = removals.length > 0 ? removeTagsEdits(file, caption, removals.map((t) => t.index)) : [];
-  if (!alreadyThere) edits.push({ file, range: first.range, newText: spellLike(replacement, underscores) });
+  if (!alreadyThere) edits.push({ file, range: occurrences[0].range, newText: spellLike(replacement, underscores) });
   return edits;
+}
+
+function occurrencesOf(caption: ParsedCaption, key: string): CaptionTag[] {
+  return caption.tags.filter((t) => t.key === key);
 }
 
 export const vagueTagRule: LintRule = {
@@ -71,11 +72,13 @@ export const vagueTagRule: LintRule = {
       if (fromDataset.length > 0) message += ` Other captions of this dataset use ${fromDataset.slice(0, 4).map(codeOf).join(', ')}.`;
       if (shown.length > 0 && fromDataset.length === 0) message += ` Name the kind instead, e.g. ${shown.slice(0, 4).map((a) => codeOf(a.text)).join(', ')}.`;
       if (shown.length === 0) message += ' Name the specific kind instead.';
+      const occurrences = occurrencesOf(caption, tag.key);
+      const written = codeOf(tag.raw);
       const fixes: LintFix[] = shown.map((alternative) => {
         const already = keysHere.has(alternative.key);
         return {
-          title: already ? `Remove ${codeOf(tag.raw)} (this caption already has ${codeOf(alternative.text)})` : `Replace ${codeOf(tag.raw)} with ${codeOf(spellLike(alternative.text, underscores))}`,
-          edits: replaceInCaption(target.file, caption, tag.key, alternative.text, alternative.key, underscores),
+          title: already ? `Remove ${written} (this caption already has ${codeOf(alternative.text)})` : `Replace ${written} with ${codeOf(spellLike(alternative.text, underscores))}`,
+          edits: replaceInCaption(target.file, caption, occurrences, alternative.text, already, underscores),
           scope: 'problem' as const,
         };
       });
@@ -101,7 +104,10 @@ export const vagueTagRule: LintRule = {
     if (!fix.tag || !fix.replacement) return edits;
     for (const path of context.index.filesWithTag(fix.tag)) {
       const entry = context.index.getCaption(path);
-      if (entry?.caption) edits.push(...replaceInCaption(path, entry.caption, fix.tag, fix.replacement, tagKey(fix.replacement), prefersUnderscores(entry.caption)));
+      if (!entry?.caption) continue;
+      const replacementKey = tagKey(fix.replacement);
+      const already = entry.caption.tags.some((t) => t.key === replacementKey);
+      edits.push(...replaceInCaption(path, entry.caption, occurrencesOf(entry.caption, fix.tag), fix.replacement, already, prefersUnderscores(entry.caption)));
     }
     return edits;
   },
