@@ -59,30 +59,10 @@ async function createBenchSession(bytes: Uint8Array, weights: CheckpointWeights,
       ? createWeightedSession(bytes, weights, { modelPath, session: { provider: 'cpu' } })
       : createWeightedSession(bytes, weights, { inMemory: true, session: { provider: 'cpu' } });
   }
-  // The session wrapper has no switch for the arena: call onnxruntime-node directly here.
-  writeModel(modelPath, bytes);
-  const ort = require('onnxruntime-node') as typeof import('onnxruntime-node');
-  const session = await ort.InferenceSession.create(modelPath, {
-    executionProviders: ['cpu'],
-    graphOptimizationLevel: 'all',
-    enableCpuMemArena: false,
-    extra: { session: { disable_prepacking: '1' } },
+  return createWeightedSession(bytes, weights, {
+    modelPath,
+    session: { provider: 'cpu', disablePrepacking: true, disableCpuMemArena: true },
   });
-  return {
-    provider: 'cpu',
-    providerNotes: [],
-    inputNames: session.inputNames,
-    outputNames: session.outputNames,
-    async run(feeds) {
-      const ortFeeds: Record<string, InstanceType<typeof ort.Tensor>> = {};
-      for (const [name, t] of Object.entries(feeds)) ortFeeds[name] = new ort.Tensor(t.dtype, t.data as never, [...t.shape]);
-      const results = await session.run(ortFeeds);
-      const out: Record<string, HostTensor> = {};
-      for (const [name, t] of Object.entries(results)) out[name] = { dtype: t.type as HostTensor['dtype'], shape: [...t.dims], data: t.data as HostTensor['data'] };
-      return out;
-    },
-    release: () => session.release(),
-  };
 }
 
 async function child(checkpointPath: string, label: string, withGradient: boolean, batch: number, latent: number, steps: number, heads: { textHeads?: number; unetHeads?: number }, mode: SessionMode): Promise<void> {

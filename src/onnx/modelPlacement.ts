@@ -2,9 +2,8 @@
 // relative to the model's folder and refuses absolute paths, `..` and symlinks leaving that
 // folder, so the model goes next to the real checkpoint file, or (read-only folder) into a cache
 // folder holding a hard link to the checkpoint. A multi-gigabyte copy is never made silently.
-import { accessSync, constants, linkSync, mkdirSync, realpathSync, statSync } from 'node:fs';
+import { accessSync, constants, linkSync, mkdirSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { writeFileAtomicSync } from '../dataset/atomicWrite';
 
 export interface ModelPlacement {
   /** Where to write the .onnx. */
@@ -75,6 +74,14 @@ export function placeModelForCheckpoint(checkpointPath: string, options: Placeme
 }
 
 /** Writes model bytes atomically (a half-written .onnx would crash ORT later, far from the cause). */
+// (Written here rather than imported: `onnx` depends on nothing else of ours.)
 export function writeModel(modelPath: string, bytes: Uint8Array): void {
-  writeFileAtomicSync(modelPath, bytes);
+  const temporary = `${modelPath}.${process.pid}.tmp`;
+  try {
+    writeFileSync(temporary, bytes);
+    renameSync(temporary, modelPath);
+  } catch (error) {
+    rmSync(temporary, { force: true });
+    throw new Error(`could not write the ONNX model ${modelPath}: ${(error as Error).message}`);
+  }
 }

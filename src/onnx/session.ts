@@ -19,6 +19,8 @@ export interface SessionOptions {
   graphOptimization?: 'disabled' | 'basic' | 'extended' | 'all';
   /** Keeps constant MatMul/Conv weights memory-mapped instead of pre-packed copies (less RAM, maybe slower). */
   disablePrepacking?: boolean;
+  /** Turns ORT's CPU memory arena off: peak memory of a full-size SD1.5 step falls by gigabytes, at some speed cost. */
+  disableCpuMemArena?: boolean;
   /** For a model given as bytes: external files held in memory ({ path: location in the model, data }). */
   externalData?: { path: string; data: Uint8Array }[];
   /** ORT log severity, 0 verbose .. 4 fatal. Default 3 (errors). */
@@ -133,6 +135,7 @@ function ortSessionOptions(provider: Exclude<ProviderChoice, 'auto'>, options: S
   if (options.intraOpThreads !== undefined) result.intraOpNumThreads = options.intraOpThreads;
   if (options.interOpThreads !== undefined) result.interOpNumThreads = options.interOpThreads;
   if (options.disablePrepacking) result.extra = { session: { disable_prepacking: '1' } };
+  if (options.disableCpuMemArena) result.enableCpuMemArena = false;
   if (options.externalData) result.externalData = options.externalData;
   return result;
 }
