@@ -13,8 +13,14 @@ export function replaceTagEdit(file: string, caption: ParsedCaption, tag: Captio
  * leading tags, the one after), so `a, b, c` minus `b` is `a, c`, never `a, , c`.
  */
 export function removeTagsEdits(file: string, caption: ParsedCaption, indices: Iterable<number>): TextEdit[] {
-  const removed = new Set(indices);
   const tags = caption.tags;
+  if (Array.isArray(indices) && indices.length === 1 && tags.length > 1) {
+    // The common case, one tag: take the separator before it (after it for the first tag).
+    const i = indices[0] as number;
+    const [start, end] = i > 0 ? [tags[i - 1].end, tags[i].end] : [tags[0].start, tags[1].start];
+    return [{ file, range: rangeOf(caption, start, end), newText: '' }];
+  }
+  const removed = new Set(indices);
   if (removed.size === 0) return [];
   const spans: Array<[number, number]> = [];
   if (removed.size >= tags.length) {
