@@ -387,6 +387,11 @@ function compareDiagnostics(a: LintDiagnostic, b: LintDiagnostic): number {
 export interface LintDatasetOptions {
   /** Compute the edits of dataset-wide fixes too (the CLI's JSON output wants them). */
   resolveDeferredFixes?: boolean;
+  /**
+   * With `resolveDeferredFixes`: list each dataset-wide fix only on the first diagnostic that
+   * offers it, so output for a large dataset does not repeat the same many-file edit per problem.
+   */
+  datasetFixesOnce?: boolean;
 }
 
 /** Lints the whole dataset once: every diagnostic, sorted by file then position. */
@@ -402,16 +407,21 @@ export function lintDataset(index: DatasetIndex, config: LintConfig = {}, option
         result.push(d);
         continue;
       }
-      const fixes = d.fixes.map((fix) => {
-        if (!fix.deferred) return fix;
+      const fixes: LintFix[] = [];
+      for (const fix of d.fixes) {
+        if (!fix.deferred) {
+          fixes.push(fix);
+          continue;
+        }
         const key = JSON.stringify(fix.deferred);
         let done = resolved.get(key);
+        if (done && options.datasetFixesOnce) continue;
         if (!done) {
           done = session.resolveFix(fix);
           resolved.set(key, done);
         }
-        return { ...fix, edits: done.edits };
-      });
+        fixes.push({ ...fix, edits: done.edits });
+      }
       result.push({ ...d, fixes });
     }
   }

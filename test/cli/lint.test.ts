@@ -38,6 +38,8 @@ test('JSON output: relative paths, LSP ranges, severities, codes, fixes with rel
   assert.deepEqual(fixes[0], { title: 'Remove `absurdres`', edits: [{ file: 'img0.txt', range: { start: { line: 0, character: 11 }, end: { line: 0, character: 22 } }, newText: '' }] });
   // Dataset-wide fixes arrive with their edits resolved.
   assert.deepEqual(fixes.find((f) => f.title.startsWith('Remove meta tags from every caption'))!.edits.map((e) => e.file), ['img0.txt']);
+  const datasetFixTitles = out.diagnostics.flatMap((d) => (d.fixes as Array<{ title: string }>).map((f) => f.title)).filter((t) => t.includes('every caption of the dataset'));
+  assert.equal(new Set(datasetFixTitles).size, datasetFixTitles.length, 'each dataset-wide fix appears once');
   const vague = byCode('vague-tag')[0];
   assert.equal(vague.file, 'img0.txt');
   assert.deepEqual(byCode('missing-caption').map((d) => [d.file, d.severity]), [['extra.png', 'warning']]);

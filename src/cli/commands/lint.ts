@@ -11,7 +11,8 @@ const usage = `Usage: embedding-studio lint DIR [--format json|text] [--config F
 
 Checks the captions and images of the dataset in DIR.
   --format text   compiler-style lines "file:line:col severity code message" (default)
-  --format json   {"diagnostics": [{file, range, severity, code, message, fixes}]}
+  --format json   {"diagnostics": [{file, range, severity, code, message, fixes}]}; a fix
+                  across the whole dataset is listed once, on the first problem offering it
   --config FILE   JSON: {"rules": {"rule-id": "error"|"warning"|"information"|"hint"|"off"},
                          "extraVagueTags": {"tag": ["alternative", ...]}}
 Exit status: 0 no errors, 1 errors found, 2 bad usage or unreadable input.
@@ -72,7 +73,8 @@ export const lintCommand: CliCommand = {
       process.stderr.write(`embedding-studio lint: ${(error as Error).message}\n`);
       return 2;
     }
-    const diagnostics = lintDataset(index, config, { resolveDeferredFixes: format === 'json' });
+    // Dataset-wide fixes are listed once, on the first problem offering them (see --help).
+    const diagnostics = lintDataset(index, config, { resolveDeferredFixes: format === 'json', datasetFixesOnce: true });
     const rel = (file: string) => {
       const r = relative(root, file);
       return r === '' ? '.' : r.split(sep).join('/');
