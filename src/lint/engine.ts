@@ -104,7 +104,8 @@ export class LintSession {
    * every target whose dataset-wide facts changed, and says which files' diagnostics changed.
    */
   update(change: IndexChange | { files: string[]; kinds?: string[]; tags?: string[] }): LintUpdate {
-    if (!this.linted || (change.kinds ?? []).includes('settings')) return this.relintEverything();
+    const settingsChanged = (change.kinds ?? []).includes('settings') || change.files.some((f) => this.index.kindOf(f) === 'settings');
+    if (!this.linted || settingsChanged) return this.relintEverything();
     const dirty = new Set<string>();
     for (const file of change.files) dirty.add(file);
     // Ask again the recorded questions whose answers may have moved; targets that get a
