@@ -74,6 +74,9 @@ export class DatasetIndex {
   private readonly settings = new Map<SettingsFileName, SettingsFileEntry>();
   /** Bumped on every change; lets callers cache work per index state. */
   version = 0;
+  private parsedCaptions = 0;
+  private underscoreStyleCaptions = 0;
+  private spaceStyleCaptions = 0;
 
   private constructor(root: string, scanProblems: ScanProblem[], truncated: boolean) {
     this.root = root;
@@ -161,6 +164,24 @@ export class DatasetIndex {
 
   hasCaptionForStem(stemKey: string): boolean {
     return (this.byStem.get(stemKey)?.captions.size ?? 0) > 0;
+  }
+
+  /** Captions that parsed, and how many of them write multi-word tags mostly with underscores or with spaces. */
+  captionStyleCounts(): { parsed: number; underscores: number; spaces: number } {
+    return { parsed: this.parsedCaptions, underscores: this.underscoreStyleCaptions, spaces: this.spaceStyleCaptions };
+  }
+
+  private countStyle(entry: CaptionEntry, sign: 1 | -1): void {
+    if (!entry.caption) return;
+    this.parsedCaptions += sign;
+    let underscores = 0;
+    let spaces = 0;
+    for (const tag of entry.caption.tags) {
+      if (tag.usesUnderscores) underscores++;
+      else if (tag.usesSpaces) spaces++;
+    }
+    if (underscores > spaces) this.underscoreStyleCaptions += sign;
+    else if (spaces > underscores) this.spaceStyleCaptions += sign;
   }
 
   /** Caption files that use the tag (compared by `tagKey`). */
@@ -299,6 +320,7 @@ export class DatasetIndex {
     const before = new Set((previous?.caption?.tags ?? []).map((t) => t.key));
     const after = new Set((entry.caption?.tags ?? []).map((t) => t.key));
     if (previous) this.forgetCaptionTags(previous);
+    this.countStyle(entry, 1);
     this.captionEntries.set(entry.path, entry);
     this.stemGroup(entry.stemKey).captions.add(entry.path);
     for (const tag of entry.caption?.tags ?? []) {
@@ -322,6 +344,7 @@ export class DatasetIndex {
   }
 
   private forgetCaptionTags(entry: CaptionEntry): void {
+    this.countStyle(entry, -1);
     for (const tag of entry.caption?.tags ?? []) {
       const files = this.tagUse.get(tag.key);
       if (files) {

@@ -29,23 +29,9 @@ export class DatasetStats {
     if (this.version === this.index.version) return;
     this.version = this.index.version;
     this.suffixes = undefined;
-    let parsed = 0;
-    let underscoreFiles = 0;
-    let spaceFiles = 0;
-    for (const entry of this.index.captions()) {
-      if (!entry.caption) continue;
-      parsed++;
-      let underscores = 0;
-      let spaces = 0;
-      for (const tag of entry.caption.tags) {
-        if (tag.usesUnderscores) underscores++;
-        else if (tag.usesSpaces) spaces++;
-      }
-      if (underscores > spaces) underscoreFiles++;
-      else if (spaces > underscores) spaceFiles++;
-    }
+    const { parsed, underscores, spaces } = this.index.captionStyleCounts();
     this.parsed = parsed;
-    this.underscore = underscoreFiles > spaceFiles ? 'underscores' : spaceFiles > underscoreFiles ? 'spaces' : undefined;
+    this.underscore = underscores > spaces ? 'underscores' : spaces > underscores ? 'spaces' : undefined;
     this.clothingCounts = new Map();
     const outfit: string[] = [];
     const traits: string[] = [];

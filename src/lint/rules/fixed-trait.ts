@@ -1,6 +1,7 @@
 import type { LintRule } from '../rule';
 import type { TextEdit } from '../types';
 import { traitCategoryOf } from '../knowledge/traits';
+import { fixedTraitShare } from '../datasetStats';
 import { codeOf, removeTagsEdits } from '../tagEdits';
 
 export const fixedTraitRule: LintRule = {
@@ -21,7 +22,8 @@ export const fixedTraitRule: LintRule = {
       seen.add(tag.key);
       context.report({
         range: tag.range,
-        message: `${codeOf(tag.raw)} (${traitCategoryOf(tag.key)}) is in ${context.dataset.tagFileCount(tag.key)} of ${context.dataset.captionCount()} captions: it is part of the character, so let the embedding learn it rather than naming it in every caption.`,
+        // No exact counts here: they would tie every caption to every other caption's edits.
+        message: `${codeOf(tag.raw)} (${traitCategoryOf(tag.key)}) is in nearly every caption (at least ${Math.round(fixedTraitShare * 100)}%): it is part of the character, so let the embedding learn it rather than naming it in every caption.`,
         data: { tag: tag.key },
         fixes: [
           { title: `Remove ${codeOf(tag.raw)}`, edits: removeTagsEdits(target.file, caption, [tag.index]), scope: 'problem' },

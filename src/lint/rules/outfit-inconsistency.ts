@@ -18,7 +18,6 @@ export const outfitInconsistencyRule: LintRule = {
     if (!context.dataset.hasImage(target.entry.stemKey)) return;
     const caption = target.caption;
     const outfit = context.dataset.outfitMajority();
-    const total = context.dataset.captionCount();
     const keysHere = new Set(caption.tags.map((t) => t.key));
     const missing = outfit.filter((key) => !keysHere.has(key));
     if (missing.length > 0) {
@@ -29,6 +28,7 @@ export const outfitInconsistencyRule: LintRule = {
         scope: 'problem' as const,
       }));
       const range = caption.tags[0]?.range ?? rangeOf(caption, 0, 0);
+      const total = context.dataset.captionCount();
       const described = missing.map((key) => `${codeOf(key)} (${context.dataset.tagFileCount(key)} of ${total})`).join(', ');
       context.report({
         range,
@@ -40,6 +40,7 @@ export const outfitInconsistencyRule: LintRule = {
     if (outfit.length === 0) return;
     for (const tag of caption.tags) {
       if (!isClothingTag(tag.key) || !context.dataset.isOutfitOutlier(tag.key)) continue;
+      const total = context.dataset.captionCount();
       context.report({
         range: tag.range,
         message: `${codeOf(tag.raw)} is worn in only ${context.dataset.tagFileCount(tag.key)} of ${total} images, while most wear ${outfit.slice(0, 3).map(codeOf).join(', ')}: a different outfit blurs the one the embedding learns. Prefer an image in the usual outfit.`,
