@@ -4,7 +4,8 @@
 // a random SD1.5-shaped float32 checkpoint at 256×256 and 512×512 (32/64 latents). Every
 // measurement runs in its own child process so each peak RSS is its own. Prints ratios
 // ours/PyTorch (step time, peak RSS); ≤ 1.0 means we are at least as fast / as lean.
-//   node --import tsx bench/trainStep.ts [--only tiny,sd15-256,sd15-512] [--repeats 3] [--threads 2] [--no-prepack] [--skip-torch]
+//   node --import tsx bench/trainStep.ts [--only tiny,sd15-256,sd15-512] [--repeats 3] [--threads 2] [--no-prepack] [--lean] [--skip-torch]
+//   --lean: no pre-packed weight copies and no CPU memory arena (the least memory ORT offers)
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -51,13 +52,13 @@ const cases: Record<string, Case> = {
 };
 
 /** Child: one configuration of ours; prints one JSON line. */
-async function child(path: string, latent: number, textHeads: number, unetHeads: number, repeats: number, threads: number, disablePrepacking: boolean): Promise<void> {
+async function child(path: string, latent: number, textHeads: number, unetHeads: number, repeats: number, threads: number, disablePrepacking: boolean, disableCpuMemArena: boolean): Promise<void> {
   const started = performance.now();
   const checkpoint = loadCheckpoint(path);
   const architecture = inferSd1Architecture(checkpoint, { textHeads, unetHeads });
   const step = await TiLossSession.create({
     checkpoint, architecture, alphasCumprod: sd1AlphasCumprod(), vectors, batchSize: 1, latentHeight: latent, latentWidth: latent,
-    clipSkip: 1, emphasis: false, provider: 'cpu', cacheDir: join(tmpdir(), 'embedding-studio-bench', 'onnx'), intraOpThreads: threads, disablePrepacking,
+    clipSkip: 1, emphasis: false, provider: 'cpu', cacheDir: join(tmpdir(), 'embedding-studio-bench', 'onnx'), intraOpThreads: threads, disablePrepacking, disableCpuMemArena,
   });
   const setupSeconds = (performance.now() - started) / 1000;
   const rng = new SeededRandom(0);
@@ -88,21 +89,21 @@ function lastJson(stdout: string): Record<string, number | string> {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { only: { type: 'string', default: 'tiny,sd15-256,sd15-512' }, repeats: { type: 'string', default: '3' }, threads: { type: 'string', default: '2' }, child: { type: 'string' }, latent: { type: 'string' }, 'text-heads': { type: 'string' }, 'unet-heads': { type: 'string' }, 'no-prepack': { type: 'boolean', default: false }, 'skip-torch': { type: 'boolean', default: false } } });
+  const { values } = parseArgs({ options: { only: { type: 'string', default: 'tiny,sd15-256,sd15-512' }, repeats: { type: 'string', default: '3' }, threads: { type: 'string', default: '2' }, child: { type: 'string' }, latent: { type: 'string' }, 'text-heads': { type: 'string' }, 'unet-heads': { type: 'string' }, 'no-prepack': { type: 'boolean', default: false }, lean: { type: 'boolean', default: false }, 'skip-torch': { type: 'boolean', default: false } } });
   const repeats = Number(values.repeats);
   const threads = Number(values.threads);
-  if (values.child) return child(values.child, Number(values.latent), Number(values['text-heads']), Number(values['unet-heads']), repeats, threads, values['no-prepack'] ?? false);
+  if (values.child) return child(values.child, Number(values.latent), Number(values['text-heads']), Number(values['unet-heads']), repeats, threads, (values['no-prepack'] || values.lean) ?? false, values.lean ?? false);
   const rows: string[] = [];
   for (const key of values.only!.split(',')) {
     const c = cases[key];
     if (!c) throw new Error(`unknown case ${key}; use ${Object.keys(cases).join(', ')}`);
     const path = c.checkpoint();
     process.stderr.write(`== ${c.label}\n`);
-    const ours = spawnSync(process.execPath, ['--import', 'tsx', __filename, '--child', path, '--latent', String(c.latent), '--text-heads', String(c.textHeads), '--unet-heads', String(c.unetHeads), '--repeats', String(repeats), '--threads', String(threads), ...(values['no-prepack'] ? ['--no-prepack'] : [])], { cwd: repo, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 26 });
+    const ours = spawnSync(process.execPath, ['--import', 'tsx', __filename, '--child', path, '--latent', String(c.latent), '--text-heads', String(c.textHeads), '--unet-heads', String(c.unetHeads), '--repeats', String(repeats), '--threads', String(threads), ...(values['no-prepack'] ? ['--no-prepack'] : []), ...(values.lean ? ['--lean'] : [])], { cwd: repo, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 26 });
     if (ours.status !== 0) throw new Error(`our step failed for ${c.label}`);
     if (values['skip-torch']) {
       const o = lastJson(ours.stdout);
-      rows.push(`${c.label.padEnd(30)} ours ${Number(o.median_s).toFixed(3)} s/step, peak ${Number(o.peak_rss_mb).toFixed(0)} MiB, setup ${Number(o.setup_s).toFixed(1)} s [${o.provider}]${values['no-prepack'] ? ' (no pre-packing)' : ''}`);
+      rows.push(`${c.label.padEnd(30)} ours ${Number(o.median_s).toFixed(3)} s/step, peak ${Number(o.peak_rss_mb).toFixed(0)} MiB, setup ${Number(o.setup_s).toFixed(1)} s [${o.provider}]${values.lean ? ' (lean: no pre-packing, no arena)' : values['no-prepack'] ? ' (no pre-packing)' : ''}`);
       process.stdout.write(rows[rows.length - 1] + '\n');
       continue;
     }

@@ -15,6 +15,8 @@ export interface CheckpointSessionOptions {
   intraOpThreads?: number;
   /** Keep MatMul/Conv weights memory-mapped instead of pre-packed copies (less memory, maybe slower). */
   disablePrepacking?: boolean;
+  /** Turn ORT's CPU memory arena off (gigabytes less peak memory at full size; see bench/trainStep.ts --lean). */
+  disableCpuMemArena?: boolean;
 }
 
 export async function createCheckpointSession(
@@ -30,7 +32,7 @@ export async function createCheckpointSession(
   const weights = new CheckpointWeights(g, checkpoint, placement ? { locationOf: () => placement.dataLocation } : {});
   build(g, weights);
   const bytes = serializeModel(g, { opset: 21 });
-  const session = { provider: options.provider, intraOpThreads: options.intraOpThreads, disablePrepacking: options.disablePrepacking };
+  const session = { provider: options.provider, intraOpThreads: options.intraOpThreads, disablePrepacking: options.disablePrepacking, disableCpuMemArena: options.disableCpuMemArena };
   return placement
     ? createWeightedSession(bytes, weights, { modelPath: placement.modelPath, session })
     : createWeightedSession(bytes, weights, { inMemory: true, session });

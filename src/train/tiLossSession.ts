@@ -30,6 +30,7 @@ export interface TiLossSessionOptions {
   cacheDir: string;
   intraOpThreads?: number;
   disablePrepacking?: boolean;
+  disableCpuMemArena?: boolean;
 }
 
 /** Adds the step's inputs, nodes and outputs (`loss`, `grad`) to `g`. */
