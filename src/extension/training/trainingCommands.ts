@@ -6,7 +6,9 @@ import { fork } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { preprocessImages } from '../../dataset/preprocess';
-import { applyCaptionEdits, planCaptionEdits } from '../../dataset/captionWriting';
+import { planCaptionEdits } from '../../dataset/captionWriting';
+import { captionFileChanges } from '../captionWorkspaceChanges';
+import { applyCaptionChanges } from '../captionWorkspaceEdit';
 import { isImageFile } from '../../dataset/imageLoading';
 import { TaggerProcess } from '../../dataset/taggerProcess';
 import { settingsFolder } from '../../dataset/datasetScan';
@@ -342,6 +344,7 @@ export function trainingCommandTable(session: TrainingSession): CommandEntry[] {
           [
             { label: 'Caption images without a caption', mode: 'new' as const },
             { label: 'Also add missing tags to existing captions', mode: 'append' as const },
+            { label: 'Review the changes first', detail: 'Add missing tags, shown in the Refactor Preview before anything is written', mode: 'append' as const, review: true },
           ],
           { title: 'Auto-tag Images' },
         );
@@ -360,10 +363,14 @@ export function trainingCommandTable(session: TrainingSession): CommandEntry[] {
             },
           );
           const plan = await planCaptionEdits(run.tagged.map((t) => ({ image: t.image, tags: t.tags })), { mode: mode.mode, extension: ctx.config.captionExtension });
-          const applied = await applyCaptionEdits(plan.edits);
+          const review = 'review' in mode && mode.review === true;
+          // One WorkspaceEdit for the whole run: one Undo reverts it.
+          const applied = await applyCaptionChanges(captionFileChanges(plan.edits), { review, title: 'Auto-tag Images' });
           for (const f of run.failed) ctx.output.warn(`Auto-tag: ${f.image}: ${f.reason}`);
+          for (const f of applied.conflicts) ctx.output.warn(`Auto-tag: ${f}: changed since the tags were planned; left alone`);
+          const outcome = plan.edits.length > 0 && !applied.applied && applied.written.length === 0 && applied.conflicts.length < plan.edits.length ? 'no captions written (the changes were discarded)' : `${applied.written.length} captions ${review ? 'changed (save them before training)' : 'written'}`;
           void vscode.window.showInformationMessage(
-            `Embedding Studio: ${run.tagged.length} images tagged on ${run.model.provider}, ${applied.written.length} captions written${applied.conflicts.length ? `, ${applied.conflicts.length} left alone (changed meanwhile)` : ''}${run.failed.length ? `, ${run.failed.length} failed (see the output)` : ''}${run.finished.cancelled ? ' (cancelled)' : ''}.`,
+            `Embedding Studio: ${run.tagged.length} images tagged on ${run.model.provider}, ${outcome}${applied.conflicts.length ? `, ${applied.conflicts.length} left alone (changed meanwhile)` : ''}${run.failed.length ? `, ${run.failed.length} failed (see the output)` : ''}${run.finished.cancelled ? ' (cancelled)' : ''}.`,
           );
         } finally {
           await tagger.dispose();
