@@ -103,7 +103,16 @@ export class DatasetIndex {
         }
       }
     };
-    const readImages = () => forEachLimited(scan.images, concurrency, async (path) => index.setImageEntry(await readImageEntry(path, index.displayName(path))));
+    // Most headers are read synchronously (see imageInfo.ts), so yield here too between batches.
+    let imageBatchStart = performance.now();
+    const readImages = () =>
+      forEachLimited(scan.images, concurrency, async (path) => {
+        index.setImageEntry(await readImageEntry(path, index.displayName(path)));
+        if (performance.now() - imageBatchStart > 8) {
+          await new Promise((resolve) => setImmediate(resolve));
+          imageBatchStart = performance.now();
+        }
+      });
     await Promise.all([readCaptions(), readImages()]);
     for (const name of settingsFileNames) {
       const path = join(absoluteRoot, settingsFolder, name);

@@ -1,5 +1,7 @@
 import type { LintRule } from '../rule';
-import type { LintFix, TextEdit } from '../types';
+import type { DeferredFix, LintFix, TextEdit } from '../types';
+import type { DatasetIndex } from '../../dataset/datasetIndex';
+import type { ResolvedLintSettings, VagueTagAdvice } from '../resolvedSettings';
 import { traitCategoryOf } from '../knowledge/traits';
 import { isPeopleCountTag } from '../knowledge/peopleCount';
 import { metaTags } from '../knowledge/metaTags';
@@ -36,6 +38,76 @@ function occurrencesOf(caption: ParsedCaption, key: string): CaptionTag[] {
   return caption.tags.filter((t) => t.key === key);
 }
 
+/** What every report of one tag (as written) shares across captions: message, alternatives, fix titles. */
+interface SharedReport {
+  message: string;
+  shown: Array<{ text: string; key: string }>;
+  /** Per shown alternative: the fix title when this caption already has it, or else in either spelling style. */
+  removeTitles: string[];
+  replaceTitles: string[];
+  replaceTitlesUnderscored: string[];
+  datasetFixes: Array<{ title: string; deferred: DeferredFix }>;
+}
+
+interface ReportMemo {
+  version: number;
+  settings: ResolvedLintSettings;
+  /** By the dataset's specifics answer (one array per answer), then tag as written + specifics here. */
+  bySpecifics: WeakMap<string[], Map<string, SharedReport>>;
+}
+
+// The same tags recur in thousands of captions of a dataset; building their messages and fix
+// titles once per index state and settings made the vague-tag rule most of a full lint.
+const reportMemos = new WeakMap<DatasetIndex, ReportMemo>();
+
+function memoFor(index: DatasetIndex, settings: ResolvedLintSettings): ReportMemo {
+  let memo = reportMemos.get(index);
+  if (!memo || memo.version !== index.version || memo.settings !== settings) {
+    memo = { version: index.version, settings, bySpecifics: new WeakMap() };
+    reportMemos.set(index, memo);
+  }
+  return memo;
+}
+
+function sharedReport(memo: ReportMemo, tag: CaptionTag, advice: VagueTagAdvice | undefined, specifics: string[], specificsHere: string[], index: DatasetIndex): SharedReport {
+  let byTag = memo.bySpecifics.get(specifics);
+  if (!byTag) {
+    byTag = new Map();
+    memo.bySpecifics.set(specifics, byTag);
+  }
+  // `advice` is fixed by the tag key (and the settings the memo belongs to); the raw text fixes the key.
+  const memoKey = specificsHere.length === 0 ? tag.raw : `${tag.raw}\u0000${specificsHere.join('\u0000')}`;
+  let shared = byTag.get(memoKey);
+  if (shared) return shared;
+  // The dataset's own specific tags first, then the advice; each with its comparison key.
+  const alternatives: Array<{ text: string; key: string }> = specifics.map((key) => ({ text: index.tagSpelling(key), key }));
+  advice?.alternatives.forEach((text, i) => {
+    const key = advice.alternativeKeys[i];
+    if (!specifics.includes(key)) alternatives.push({ text, key });
+  });
+  const shown = alternatives.slice(0, maxAlternatives);
+  const fromDataset = specifics.filter((s) => !specificsHere.includes(s));
+  let message = `${codeOf(tag.raw)} is over-general: training it on one kind of ${advice?.tag ?? tag.key} makes every one the model draws look like yours.`;
+  if (specificsHere.length > 0) message += ` This caption already names ${specificsHere.map(codeOf).join(', ')}.`;
+  if (fromDataset.length > 0) message += ` Other captions of this dataset use ${fromDataset.slice(0, 4).map(codeOf).join(', ')}.`;
+  if (shown.length > 0 && fromDataset.length === 0) message += ` Name the kind instead, e.g. ${shown.slice(0, 4).map((a) => codeOf(a.text)).join(', ')}.`;
+  if (shown.length === 0) message += ' Name the specific kind instead.';
+  const written = codeOf(tag.raw);
+  shared = {
+    message,
+    shown,
+    removeTitles: shown.map((a) => `Remove ${written} (this caption already has ${codeOf(a.text)})`),
+    replaceTitles: shown.map((a) => `Replace ${written} with ${codeOf(spellLike(a.text, false))}`),
+    replaceTitlesUnderscored: shown.map((a) => `Replace ${written} with ${codeOf(spellLike(a.text, true))}`),
+    datasetFixes: shown.slice(0, maxDatasetFixes).map((a) => ({
+      title: `Replace ${codeOf(tag.key)} with ${codeOf(a.text)} in every caption of the dataset`,
+      deferred: { rule: 'vague-tag', action: 'replace-all', tag: tag.key, replacement: a.text },
+    })),
+  };
+  byTag.set(memoKey, shared);
+  return shared;
+}
+
 export const vagueTagRule: LintRule = {
   id: 'vague-tag',
   defaultSeverity: 'warning',
@@ -50,51 +122,34 @@ export const vagueTagRule: LintRule = {
     const keysHere = new Set(caption.tags.map((t) => t.key));
     const underscores = prefersUnderscores(caption);
     const reported = new Set<string>();
+    const memo = memoFor(context.index, context.settings);
     for (const tag of caption.tags) {
       if (ignoreTags.has(tag.key) || reported.has(tag.key)) continue;
       const advice = vagueTags.get(tag.key);
       const datasetDriven = !advice && mayBeGeneral(tag.key);
       if (!advice && !datasetDriven) continue;
       const specifics = context.dataset.specificsOf(tag.key);
-      const specificsHere = specifics.filter((s) => keysHere.has(s));
+      const specificsHere = specifics.length === 0 ? specifics : specifics.filter((s) => keysHere.has(s));
       if (!advice && (specifics.length === 0 || specificsHere.length > 0)) continue;
       reported.add(tag.key);
-      // The dataset's own specific tags first, then the advice; each with its comparison key.
-      const alternatives: Array<{ text: string; key: string }> = specifics.map((key) => ({ text: context.index.tagSpelling(key), key }));
-      advice?.alternatives.forEach((text, i) => {
-        const key = advice.alternativeKeys[i];
-        if (!specifics.includes(key)) alternatives.push({ text, key });
-      });
-      const shown = alternatives.slice(0, maxAlternatives);
-      const fromDataset = specifics.filter((s) => !specificsHere.includes(s));
-      let message = `${codeOf(tag.raw)} is over-general: training it on one kind of ${advice?.tag ?? tag.key} makes every one the model draws look like yours.`;
-      if (specificsHere.length > 0) message += ` This caption already names ${specificsHere.map(codeOf).join(', ')}.`;
-      if (fromDataset.length > 0) message += ` Other captions of this dataset use ${fromDataset.slice(0, 4).map(codeOf).join(', ')}.`;
-      if (shown.length > 0 && fromDataset.length === 0) message += ` Name the kind instead, e.g. ${shown.slice(0, 4).map((a) => codeOf(a.text)).join(', ')}.`;
-      if (shown.length === 0) message += ' Name the specific kind instead.';
+      const shared = sharedReport(memo, tag, advice, specifics, specificsHere, context.index);
       const occurrences = occurrencesOf(caption, tag.key);
-      const written = codeOf(tag.raw);
-      const fixes: LintFix[] = shown.map((alternative) => {
+      const fixes: LintFix[] = shared.shown.map((alternative, i) => {
         const already = keysHere.has(alternative.key);
         return {
-          title: already ? `Remove ${written} (this caption already has ${codeOf(alternative.text)})` : `Replace ${written} with ${codeOf(spellLike(alternative.text, underscores))}`,
+          title: already ? shared.removeTitles[i] : underscores ? shared.replaceTitlesUnderscored[i] : shared.replaceTitles[i],
           edits: replaceInCaption(target.file, caption, occurrences, alternative.text, already, underscores),
           scope: 'problem' as const,
         };
       });
-      for (const alternative of shown.slice(0, maxDatasetFixes)) {
-        fixes.push({
-          title: `Replace ${codeOf(tag.key)} with ${codeOf(alternative.text)} in every caption of the dataset`,
-          edits: [],
-          scope: 'dataset',
-          deferred: { rule: 'vague-tag', action: 'replace-all', tag: tag.key, replacement: alternative.text },
-        });
+      for (const datasetFix of shared.datasetFixes) {
+        fixes.push({ title: datasetFix.title, edits: [], scope: 'dataset', deferred: { ...datasetFix.deferred } });
       }
       context.report({
         range: tag.range,
-        message,
+        message: shared.message,
         severity: advice ? undefined : 'information',
-        data: { tag: tag.key, alternatives: shown.map((a) => a.text) },
+        data: { tag: tag.key, alternatives: shared.shown.map((a) => a.text) },
         fixes,
       });
     }
