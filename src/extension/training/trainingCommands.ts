@@ -9,6 +9,8 @@ import { preprocessImages } from '../../dataset/preprocess';
 import { planCaptionEdits } from '../../dataset/captionWriting';
 import { captionFileChanges } from '../captionWorkspaceChanges';
 import { applyCaptionChanges } from '../captionWorkspaceEdit';
+import { ReviewPanel } from '../reviewPanel';
+import { makeTargetedCrops } from '../../dataset/targetedCrops';
 import { isImageFile } from '../../dataset/imageLoading';
 import { TaggerProcess } from '../../dataset/taggerProcess';
 import { settingsFolder } from '../../dataset/datasetScan';
@@ -375,6 +377,64 @@ export function trainingCommandTable(session: TrainingSession): CommandEntry[] {
         } finally {
           await tagger.dispose();
         }
+      },
+    },
+    {
+      id: 'embeddingStudio.reviewCrops',
+      title: 'Review Crops',
+      requiresTrust: true,
+      create: (ctx) => async (arg?: unknown) => {
+        const dir = pathArg(arg) ?? (await session.pickDatasetFolder('Review Crops'));
+        if (!dir) return;
+        const panel = ReviewPanel.show({ extensionUri: ctx.extension.extensionUri, captionExtension: ctx.config.captionExtension, log: (m) => ctx.output.warn(m) }, dir);
+        await panel.showFolder(dir);
+      },
+    },
+    {
+      id: 'embeddingStudio.makeTargetedDataset',
+      title: 'Make Targeted Dataset',
+      requiresTrust: true,
+      create: (ctx) => async () => {
+        const images = await vscode.window.showOpenDialog({
+          canSelectMany: true,
+          canSelectFolders: false,
+          filters: { Images: ['png', 'jpg', 'jpeg', 'webp', 'bmp', 'gif'] },
+          openLabel: 'Crop these',
+          title: 'Make Targeted Dataset: the images to crop the detail from',
+        });
+        if (!images?.length) return;
+        const destination = await vscode.window.showOpenDialog({ canSelectFolders: true, canSelectFiles: false, openLabel: 'Write the crops here', title: 'Make Targeted Dataset: destination folder (a new dataset)' });
+        if (!destination?.[0]) return;
+        const caption = await vscode.window.showInputBox({
+          title: 'Make Targeted Dataset: caption (optional)',
+          prompt: 'Written beside each crop, e.g. "star-shaped pupils"; leave empty for no caption',
+          placeHolder: 'star-shaped pupils',
+        });
+        if (caption === undefined) return;
+        const destinationDir = destination[0].fsPath;
+        const report = await vscode.window.withProgress(
+          { location: vscode.ProgressLocation.Notification, title: 'Making targeted crops', cancellable: true },
+          (progress, token) => {
+            const abort = new AbortController();
+            token.onCancellationRequested(() => abort.abort());
+            return makeTargetedCrops({
+              sources: images.map((uri) => ({ image: uri.fsPath })),
+              destinationDir,
+              ...(caption.trim() ? { caption: caption.trim() } : {}),
+              overwrite: async (files) => {
+                const answer = await vscode.window.showWarningMessage(`${files.length} crop(s) already exist in ${destinationDir}, e.g. ${basename(files[0])}.`, { modal: true }, 'Overwrite');
+                return answer === 'Overwrite';
+              },
+              signal: abort.signal,
+              onProgress: ({ done, total, file }) => progress.report({ increment: 100 / Math.max(1, total), message: `${done}/${total} ${basename(file)}` }),
+            });
+          },
+        );
+        for (const f of report.failed) ctx.output.warn(`Targeted dataset: ${basename(f.file)}: ${f.reason}`);
+        const summary = `${report.written.length} crops written to ${destinationDir}${report.cancelled ? ' (cancelled)' : ''}${report.notOverwritten.length ? `, ${report.notOverwritten.length} images skipped (crops existed)` : ''}${report.failed.length ? `, ${report.failed.length} failed (see the output)` : ''}.`;
+        const show = report.failed.length ? vscode.window.showWarningMessage : vscode.window.showInformationMessage;
+        const choice = await show(`Embedding Studio: ${summary}`, 'Review Crops');
+        if (choice) await vscode.commands.executeCommand('embeddingStudio.reviewCrops', destinationDir);
       },
     },
     {
