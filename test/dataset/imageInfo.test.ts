@@ -6,7 +6,7 @@ import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import sharp from 'sharp';
-import { readImageInfo, parseBmpHeader } from '../../src/dataset/imageInfo';
+import { readImageInfo, parseBmpHeader, parsePlainPngHeader } from '../../src/dataset/imageInfo';
 
 const dir = mkdtempSync(join(tmpdir(), 'es-image-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -46,6 +46,17 @@ test('PNG, JPEG, WebP and GIF sizes through sharp', async () => {
 test('EXIF orientation 6 (rotated 90°) reports the displayed size', async () => {
   await sharp({ create: { width: 640, height: 480, channels: 3, background: '#336699' } }).jpeg().withMetadata({ orientation: 6 }).toFile(join(dir, 'rotated.jpg'));
   assert.deepEqual(await readImageInfo(join(dir, 'rotated.jpg')), { ok: true, width: 480, height: 640, format: 'jpeg' });
+});
+
+test('PNG with an eXIf orientation goes through sharp and reports the displayed size', async () => {
+  // Plain PNG headers are read without sharp; an eXIf chunk must not bypass the rotation.
+  await sharp({ create: { width: 64, height: 32, channels: 3, background: '#336699' } }).png().withMetadata({ orientation: 6 }).toFile(join(dir, 'rotated.png'));
+  assert.deepEqual(await readImageInfo(join(dir, 'rotated.png')), { ok: true, width: 32, height: 64, format: 'png' });
+  const plain = await sharp({ create: { width: 64, height: 32, channels: 3, background: '#336699' } }).png().toBuffer();
+  assert.deepEqual(parsePlainPngHeader(plain), { width: 64, height: 32 });
+  const badCrc = Buffer.from(plain);
+  badCrc[17] ^= 1; // width changed without its CRC: left to sharp
+  assert.equal(parsePlainPngHeader(badCrc), undefined);
 });
 
 test('BMP headers: Windows (bottom-up and top-down) and OS/2', async () => {
