@@ -46,16 +46,14 @@ export class ReviewPanel implements vscode.Disposable {
   /** Bumped on each re-crop, so the page does not show the cached old image. */
   private readonly versions = new Map<string, number>();
 
-  /** Shows `folder` in the open review panel, or in a new one. */
+  /** The open review panel (revealed), or a new one for `folder`; then call showFolder(folder). */
   static show(host: ReviewPanelHost, folder: string): ReviewPanel {
     if (ReviewPanel.current) {
       ReviewPanel.current.panel.reveal();
-      void ReviewPanel.current.showFolder(folder);
       return ReviewPanel.current;
     }
     const panel = vscode.window.createWebviewPanel(reviewViewType, 'Crop review', vscode.ViewColumn.Active, {});
-    const review = new ReviewPanel(host, panel, folder);
-    return review;
+    return new ReviewPanel(host, panel, folder);
   }
 
   private constructor(
