@@ -32,7 +32,14 @@ export async function createCheckpointSession(
   const weights = new CheckpointWeights(g, checkpoint, placement ? { locationOf: () => placement.dataLocation } : {});
   build(g, weights);
   const bytes = serializeModel(g, { opset: 21 });
-  const session = { provider: options.provider, intraOpThreads: options.intraOpThreads, disablePrepacking: options.disablePrepacking, disableCpuMemArena: options.disableCpuMemArena };
+  // Full-size models run without ORT's CPU arena by default: bench/trainStep at SD1.5 256×256 measured
+  // 7.1 GiB peak instead of 8.1 GiB at the same step time (9.8 s vs 9.6 s, 2 threads).
+  const session = {
+    provider: options.provider,
+    intraOpThreads: options.intraOpThreads,
+    disablePrepacking: options.disablePrepacking,
+    disableCpuMemArena: options.disableCpuMemArena ?? !small,
+  };
   return placement
     ? createWeightedSession(bytes, weights, { modelPath: placement.modelPath, session })
     : createWeightedSession(bytes, weights, { inMemory: true, session });
