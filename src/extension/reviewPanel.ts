@@ -4,7 +4,7 @@
 // trash, after a modal confirm) and saving a hand-drawn square crop happen here.
 // CSP, nonce and localResourceRoots as in the training monitor: our bundle and the folder only.
 import { randomBytes } from 'node:crypto';
-import { promises as fs } from 'node:fs';
+import { existsSync, promises as fs } from 'node:fs';
 import { basename, dirname, extname, join } from 'node:path';
 import * as vscode from 'vscode';
 import { captionFileFor, type CaptionExtension } from '../dataset/captionWriting';
@@ -36,6 +36,28 @@ function problemsOf(uri: vscode.Uri): ReviewProblem[] {
     const code = typeof d.code === 'object' ? String(d.code.value) : d.code !== undefined ? String(d.code) : undefined;
     return code !== undefined ? { severity: severityNames[d.severity], message: d.message, code } : { severity: severityNames[d.severity], message: d.message };
   });
+}
+
+/**
+ * Moves the files to the trash; where the file system has none (a remote or code-server), asks
+ * once before deleting them for good. False when the user declined.
+ */
+async function deleteFiles(files: readonly string[]): Promise<boolean> {
+  try {
+    for (const file of files) await vscode.workspace.fs.delete(vscode.Uri.file(file), { useTrash: true });
+    return true;
+  } catch (error) {
+    const left = files.filter((f) => existsSync(f));
+    if (left.length === 0) return true;
+    const answer = await vscode.window.showWarningMessage(
+      `${left.map((f) => basename(f)).join(' and ')} could not be moved to the trash (${(error as Error).message}). Delete permanently?`,
+      { modal: true },
+      'Delete Permanently',
+    );
+    if (answer !== 'Delete Permanently') return false;
+    for (const file of left) await vscode.workspace.fs.delete(vscode.Uri.file(file), { useTrash: false });
+    return true;
+  }
 }
 
 export class ReviewPanel implements vscode.Disposable {
@@ -160,8 +182,8 @@ export class ReviewPanel implements vscode.Disposable {
           'Delete',
         );
         if (answer !== 'Delete') return;
-        await vscode.workspace.fs.delete(vscode.Uri.file(image), { useTrash: true });
-        if (hasCaption) await vscode.workspace.fs.delete(vscode.Uri.file(caption), { useTrash: true });
+        const files = hasCaption ? [image, caption] : [image];
+        if (!(await deleteFiles(files))) return;
         this.images.delete(image);
         this.post({ type: 'itemRemoved', id: image });
       } else {
@@ -174,7 +196,7 @@ export class ReviewPanel implements vscode.Disposable {
         await saveManualCrop({ source: image, region: message.region, target });
         this.versions.set(target, Date.now());
         if (target !== image) {
-          await vscode.workspace.fs.delete(vscode.Uri.file(image), { useTrash: true });
+          await deleteFiles([image]);
           await this.sendAll();
         } else {
           const item = await this.item(image);
