@@ -1,11 +1,11 @@
 // `embedding-studio lint DIR [--format json|text] [--config FILE]`: the caption linter without
 // VS Code. Exit 0 when no error-severity diagnostic, 1 otherwise, 2 on bad usage or input.
-import { parseArgs } from 'node:util';
 import { promises as fs } from 'node:fs';
 import { resolve, relative, sep } from 'node:path';
 import type { CliCommand } from '../cliCommand';
 import { DatasetIndex } from '../../dataset/datasetIndex';
 import { lintDataset, allRules, type LintConfig, type LintDiagnostic, type TextEdit } from '../../lint';
+import { parseCommandArguments } from '../commandArguments';
 
 const usage = `Usage: embedding-studio lint DIR [--format json|text] [--config FILE]
 
@@ -22,21 +22,8 @@ export const lintCommand: CliCommand = {
   name: 'lint',
   summary: 'Check a dataset folder’s captions and images (vague tags, outfit, sizes…)',
   async run(args) {
-    let parsed;
-    try {
-      parsed = parseArgs({
-        args,
-        allowPositionals: true,
-        options: { format: { type: 'string', default: 'text' }, config: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
-      });
-    } catch (error) {
-      process.stderr.write(`embedding-studio lint: ${(error as Error).message}\n\n${usage}`);
-      return 2;
-    }
-    if (parsed.values.help) {
-      process.stdout.write(usage);
-      return 0;
-    }
+    const parsed = parseCommandArguments('lint', usage, args, { format: { type: 'string', default: 'text' }, config: { type: 'string' } });
+    if (typeof parsed === 'number') return parsed;
     const format = parsed.values.format;
     if (format !== 'json' && format !== 'text') {
       process.stderr.write(`embedding-studio lint: --format must be json or text, not '${format}'\n`);

@@ -1,11 +1,11 @@
 // `embedding-studio model-info PATH [--hash] [--json]`: what a model file or diffusers folder is
 // (or why it cannot be used), its architecture read off the weights, and A1111's hashes.
 import { existsSync, statSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import type { CliCommand } from '../cliCommand';
 import { loadCheckpoint, type Checkpoint, type CheckpointHashes } from '../../sd/checkpoint';
 import { openSafetensors } from '../../sd/safetensors';
 import { inferSd1Architecture, type Sd1Architecture } from '../../sd/architecture';
+import { parseCommandArguments } from '../commandArguments';
 
 const usage = `Usage: embedding-studio model-info PATH [--hash] [--json] [--text-heads N] [--unet-heads N]
 
@@ -97,27 +97,13 @@ export const modelInfoCommand: CliCommand = {
   name: 'model-info',
   summary: 'Describe an SD1.x checkpoint (or say what the file is instead), with A1111 hashes',
   async run(args) {
-    let parsed;
-    try {
-      parsed = parseArgs({
-        args,
-        allowPositionals: true,
-        options: {
-          hash: { type: 'boolean' },
-          json: { type: 'boolean' },
-          'text-heads': { type: 'string' },
-          'unet-heads': { type: 'string' },
-          help: { type: 'boolean', short: 'h' },
-        },
-      });
-    } catch (error) {
-      process.stderr.write(`embedding-studio model-info: ${(error as Error).message}\n\n${usage}`);
-      return 2;
-    }
-    if (parsed.values.help) {
-      process.stdout.write(usage);
-      return 0;
-    }
+    const parsed = parseCommandArguments('model-info', usage, args, {
+      hash: { type: 'boolean' },
+      json: { type: 'boolean' },
+      'text-heads': { type: 'string' },
+      'unet-heads': { type: 'string' },
+    });
+    if (typeof parsed === 'number') return parsed;
     const [path, ...extra] = parsed.positionals;
     if (!path || extra.length > 0) {
       process.stderr.write(`embedding-studio model-info: give exactly one model file or folder\n\n${usage}`);

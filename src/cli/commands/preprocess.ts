@@ -1,7 +1,6 @@
 // `embedding-studio preprocess SRC DST [options]`: crop/resize a folder of images to the training
 // size (the tutorial's step 4) with captions copied along. Exit 0 when every image was written,
 // 1 when some could not be read, 2 on bad usage, an unreadable folder or a refused mirror.
-import { parseArgs } from 'node:util';
 import type { CliCommand } from '../cliCommand';
 import { preprocessImages, type CropMode } from '../../dataset/preprocess';
 import { MirrorRefusedError } from '../../dataset/mirrorPolicy';
@@ -12,6 +11,7 @@ import { taggerSubjectScorer } from '../../dataset/taggerSubjectScorer';
 import type { ProviderChoice } from '../../onnx/session';
 import { promises as fs } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import { parseCommandArguments } from '../commandArguments';
 
 const usage = `Usage: embedding-studio preprocess SRC DST [options]
 
@@ -50,38 +50,25 @@ export const preprocessCommand: CliCommand = {
   name: 'preprocess',
   summary: 'Crop/resize a folder of images to 512×512 (centre, focal point or tiles), captions copied along',
   async run(args) {
-    let parsed;
-    try {
-      parsed = parseArgs({
-        args,
-        allowPositionals: true,
-        options: {
-          size: { type: 'string' },
-          width: { type: 'string' },
-          height: { type: 'string' },
-          crop: { type: 'string', default: 'centre' },
-          split: { type: 'boolean', default: false },
-          'split-threshold': { type: 'string' },
-          overlap: { type: 'string' },
-          mirror: { type: 'boolean', default: false },
-          background: { type: 'string', default: '#ffffff' },
-          'tagger-model': { type: 'string' },
-          'tagger-tags': { type: 'string' },
-          provider: { type: 'string', default: 'auto' },
-          overwrite: { type: 'boolean', default: false },
-          concurrency: { type: 'string' },
-          json: { type: 'boolean', default: false },
-          help: { type: 'boolean', short: 'h' },
-        },
-      });
-    } catch (error) {
-      return fail(`${(error as Error).message}\n\n${usage}`);
-    }
+    const parsed = parseCommandArguments('preprocess', usage, args, {
+      size: { type: 'string' },
+      width: { type: 'string' },
+      height: { type: 'string' },
+      crop: { type: 'string', default: 'centre' },
+      split: { type: 'boolean', default: false },
+      'split-threshold': { type: 'string' },
+      overlap: { type: 'string' },
+      mirror: { type: 'boolean', default: false },
+      background: { type: 'string', default: '#ffffff' },
+      'tagger-model': { type: 'string' },
+      'tagger-tags': { type: 'string' },
+      provider: { type: 'string', default: 'auto' },
+      overwrite: { type: 'boolean', default: false },
+      concurrency: { type: 'string' },
+      json: { type: 'boolean', default: false },
+    });
+    if (typeof parsed === 'number') return parsed;
     const v = parsed.values;
-    if (v.help) {
-      process.stdout.write(usage);
-      return 0;
-    }
     if (parsed.positionals.length !== 2) return fail(`expected SRC and DST folders, got ${parsed.positionals.length} arguments\n\n${usage}`);
     const crop = v.crop === 'center' ? 'centre' : v.crop;
     if (crop !== 'centre' && crop !== 'focal') return fail(`--crop must be centre or focal, not '${v.crop}'`);

@@ -2,9 +2,9 @@
 // SD1.x checkpoint with random weights in the real single-file layout, for demos, tests and
 // benchmarks. It generates nothing meaningful: the weights are random.
 import { existsSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import type { CliCommand } from '../cliCommand';
 import { randomCheckpointParameterCount, sd15CheckpointConfig, tinyCheckpointConfig, writeRandomCheckpoint } from '../../sd/randomCheckpoint';
+import { parseCommandArguments } from '../commandArguments';
 
 const usage = `Usage: embedding-studio random-model OUT.safetensors [--size tiny|sd15] [--fp16|--fp32] [--seed N] [--force]
 
@@ -20,28 +20,14 @@ export const randomModelCommand: CliCommand = {
   name: 'random-model',
   summary: 'Write an SD1.x checkpoint with random weights (tiny or SD1.5-sized) for demos and benchmarks',
   async run(args) {
-    let parsed;
-    try {
-      parsed = parseArgs({
-        args,
-        allowPositionals: true,
-        options: {
-          size: { type: 'string', default: 'tiny' },
-          fp16: { type: 'boolean' },
-          fp32: { type: 'boolean' },
-          seed: { type: 'string', default: '0' },
-          force: { type: 'boolean' },
-          help: { type: 'boolean', short: 'h' },
-        },
-      });
-    } catch (error) {
-      process.stderr.write(`embedding-studio random-model: ${(error as Error).message}\n\n${usage}`);
-      return 2;
-    }
-    if (parsed.values.help) {
-      process.stdout.write(usage);
-      return 0;
-    }
+    const parsed = parseCommandArguments('random-model', usage, args, {
+      size: { type: 'string', default: 'tiny' },
+      fp16: { type: 'boolean' },
+      fp32: { type: 'boolean' },
+      seed: { type: 'string', default: '0' },
+      force: { type: 'boolean' },
+    });
+    if (typeof parsed === 'number') return parsed;
     const [out, ...extra] = parsed.positionals;
     const fail = (message: string): number => {
       process.stderr.write(`embedding-studio random-model: ${message}\n`);

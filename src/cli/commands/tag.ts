@@ -1,7 +1,6 @@
 // `embedding-studio tag DIR --model M [--tags CSV] [options]`: auto-tag a dataset with a WD14-style
 // tagger (onnxruntime-node runs in this CLI process). Writes captions (new or append), or prints a
 // diff with --mode diff and writes nothing. Exit 0 ok, 1 some images or captions failed, 2 bad usage/input.
-import { parseArgs } from 'node:util';
 import { promises as fs } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { CliCommand } from '../cliCommand';
@@ -10,6 +9,7 @@ import { Tagger } from '../../dataset/tagger';
 import { applyCaptionEdits, captionDiff, planCaptionEdits, type CaptionExtension } from '../../dataset/captionWriting';
 import { defaultTagSelection, type TagSelectionOptions } from '../../dataset/taggerThresholds';
 import type { ProviderChoice } from '../../onnx/session';
+import { parseCommandArguments } from '../commandArguments';
 
 const usage = `Usage: embedding-studio tag DIR --model MODEL.onnx [--tags selected_tags.csv] [options]
 
@@ -56,41 +56,28 @@ export const tagCommand: CliCommand = {
   name: 'tag',
   summary: 'Auto-tag a dataset folder with a WD14-style ONNX tagger and write captions',
   async run(args) {
-    let parsed;
-    try {
-      parsed = parseArgs({
-        args,
-        allowPositionals: true,
-        options: {
-          model: { type: 'string' },
-          tags: { type: 'string' },
-          mode: { type: 'string', default: 'new' },
-          replace: { type: 'boolean', default: false },
-          diff: { type: 'boolean', default: false },
-          extension: { type: 'string', default: '.txt' },
-          'general-threshold': { type: 'string' },
-          'character-threshold': { type: 'string' },
-          mcut: { type: 'boolean', default: false },
-          'character-mcut': { type: 'boolean', default: false },
-          'include-rating': { type: 'boolean', default: false },
-          exclude: { type: 'string' },
-          first: { type: 'string' },
-          'keep-underscores': { type: 'boolean', default: false },
-          'no-escape': { type: 'boolean', default: false },
-          provider: { type: 'string', default: 'auto' },
-          batch: { type: 'string' },
-          json: { type: 'boolean', default: false },
-          help: { type: 'boolean', short: 'h' },
-        },
-      });
-    } catch (error) {
-      return fail(`${(error as Error).message}\n\n${usage}`);
-    }
+    const parsed = parseCommandArguments('tag', usage, args, {
+      model: { type: 'string' },
+      tags: { type: 'string' },
+      mode: { type: 'string', default: 'new' },
+      replace: { type: 'boolean', default: false },
+      diff: { type: 'boolean', default: false },
+      extension: { type: 'string', default: '.txt' },
+      'general-threshold': { type: 'string' },
+      'character-threshold': { type: 'string' },
+      mcut: { type: 'boolean', default: false },
+      'character-mcut': { type: 'boolean', default: false },
+      'include-rating': { type: 'boolean', default: false },
+      exclude: { type: 'string' },
+      first: { type: 'string' },
+      'keep-underscores': { type: 'boolean', default: false },
+      'no-escape': { type: 'boolean', default: false },
+      provider: { type: 'string', default: 'auto' },
+      batch: { type: 'string' },
+      json: { type: 'boolean', default: false },
+    });
+    if (typeof parsed === 'number') return parsed;
     const v = parsed.values;
-    if (v.help) {
-      process.stdout.write(usage);
-      return 0;
-    }
     if (parsed.positionals.length !== 1) return fail(`expected one dataset folder, got ${parsed.positionals.length}\n\n${usage}`);
     if (!v.model) return fail(`--model is required: the tagger's model.onnx (e.g. from SmilingWolf/wd-vit-tagger-v3)\n\n${usage}`);
     if (v.mode !== 'new' && v.mode !== 'append' && v.mode !== 'diff') return fail(`--mode must be new, append or diff, not '${v.mode}'`);

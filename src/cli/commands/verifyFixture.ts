@@ -2,9 +2,9 @@
 // reference fixture folder through our SD1 graphs on ONNX Runtime CPU and prints one row per
 // output with its relative L2 error and the contract's tolerance. Exit 0 only if all pass.
 import { existsSync, statSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import type { CliCommand } from '../cliCommand';
 import { verifyFixture, type FixtureRow } from '../../sd/fixtureVerification';
+import { parseCommandArguments } from '../commandArguments';
 
 const usage = `Usage: embedding-studio verify-fixture DIR [--model FILE] [--case NAME]...
 
@@ -27,21 +27,8 @@ export const verifyFixtureCommand: CliCommand = {
   name: 'verify-fixture',
   summary: 'Check our SD1 graphs against a reference fixture folder (rel-L2 per output)',
   async run(args) {
-    let parsed;
-    try {
-      parsed = parseArgs({
-        args,
-        allowPositionals: true,
-        options: { model: { type: 'string' }, case: { type: 'string', multiple: true }, help: { type: 'boolean', short: 'h' } },
-      });
-    } catch (error) {
-      process.stderr.write(`embedding-studio verify-fixture: ${(error as Error).message}\n\n${usage}`);
-      return 2;
-    }
-    if (parsed.values.help) {
-      process.stdout.write(usage);
-      return 0;
-    }
+    const parsed = parseCommandArguments('verify-fixture', usage, args, { model: { type: 'string' }, case: { type: 'string', multiple: true } });
+    if (typeof parsed === 'number') return parsed;
     const [dir, ...extra] = parsed.positionals;
     if (!dir || extra.length > 0) {
       process.stderr.write(`embedding-studio verify-fixture: give exactly one fixture folder\n\n${usage}`);
