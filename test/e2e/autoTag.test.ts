@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { after, before, it } from 'node:test';
 import sharp from 'sharp';
 import { v2Like, writeTestTagger } from '../dataset/testTaggerModel';
-import { runPaletteCommand, startCodeServer, timeouts, type CodeServerSession } from './codeServer';
+import { activeEditor, openFile, runPaletteCommand, startCodeServer, timeouts, type CodeServerSession } from './codeServer';
 
 let root: string;
 let session: CodeServerSession;
@@ -27,7 +27,7 @@ after(async () => {
   rmSync(root, { recursive: true, force: true });
 });
 
-it('auto-tags a dataset as one workspace edit and saves the captions', { timeout: 3 * 60_000 }, async () => {
+it('auto-tags a dataset as one workspace edit, saves the captions, and one Undo reverts the run', { timeout: 3 * 60_000 }, async () => {
   const { page } = session;
   await page.locator('.monaco-list-row', { hasText: 'red.png' }).first().waitFor({ timeout: timeouts.workbench });
   await page.locator('.statusbar-item', { hasText: 'Captions' }).first().waitFor({ timeout: timeouts.workbench });
@@ -50,4 +50,17 @@ it('auto-tags a dataset as one workspace edit and saves the captions', { timeout
   const white = join(session.workspace, 'white.txt');
   while (readFileSync(white, 'utf8') === 'mychar\n' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 250));
   assert.match(readFileSync(white, 'utf8'), /^mychar, .*white background/, 'the existing caption gained its missing tags, saved to disk');
+
+  // One Undo (across files) reverts the whole run: the new caption goes, the old one comes back.
+  const editor = await openFile(page, 'white.txt');
+  await editor.click();
+  await page.keyboard.press('Control+Z');
+  // VS Code may ask whether to undo across files; here it undoes the whole edit at once.
+  const acrossFiles = page.locator('.monaco-dialog-box .monaco-button', { hasText: /Undo in \d+ Files/ });
+  if (await acrossFiles.waitFor({ timeout: 3000 }).then(() => true, () => false)) await acrossFiles.click();
+  await activeEditor(page).filter({ hasText: /^mychar\s*$/ }).waitFor({ timeout: timeouts.screen });
+  await session.screenshot('undone');
+  const undoDeadline = Date.now() + timeouts.screen;
+  while (existsSync(red) && Date.now() < undoDeadline) await new Promise((r) => setTimeout(r, 250));
+  assert.ok(!existsSync(red), 'the created caption was removed by the undo');
 });
