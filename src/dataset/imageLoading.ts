@@ -59,5 +59,9 @@ export function sharpFromRgb(image: RgbImage): sharp.Sharp {
 
 function firstLine(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
-  return message.split('\n')[0].trim();
+  const line = message.split('\n')[0].trim();
+  // libvips sometimes loses its error text between threads and says only "Unknown error": still
+  // tell the user what such a failure almost always is.
+  if (line === '' || /^unknown error$/i.test(line)) return `the decoder gave no reason (${line || 'empty message'}); the file is most likely truncated or corrupt`;
+  return line;
 }
