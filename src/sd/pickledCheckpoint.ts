@@ -5,8 +5,7 @@
 // can do nothing; the tensors are then read lazily by file offset like safetensors.
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import type { SafetensorsDtype, SafetensorsTensorInfo } from './safetensors';
-import { dtypeItemSize } from './safetensors';
-import { float16ArrayToFloat32, bfloat16ArrayToFloat32 } from './float16';
+import { dtypeItemSize, rawTensorToFloat32 } from './safetensors';
 
 /** What checkpoint loading needs from any tensor container (safetensors or pickle). */
 export interface TensorFile {
@@ -309,21 +308,7 @@ export function openPickledCheckpoint(path: string): TensorFile {
       readFloat32(name) {
         const info = tensors.get(name);
         const raw = readRaw(name);
-        // a fresh Buffer starts at offset 0 of its own memory: aligned for every view
-        const aligned = raw.byteOffset % 8 === 0 ? raw : Uint8Array.from(raw);
-        const { buffer, byteOffset } = aligned;
-        const count = aligned.byteLength / dtypeItemSize[info!.dtype];
-        switch (info!.dtype) {
-          case 'F32': return new Float32Array(buffer, byteOffset, count);
-          case 'F16': return float16ArrayToFloat32(new Uint16Array(buffer, byteOffset, count));
-          case 'BF16': return bfloat16ArrayToFloat32(new Uint16Array(buffer, byteOffset, count));
-          case 'F64': return Float32Array.from(new Float64Array(buffer, byteOffset, count));
-          case 'I64': return Float32Array.from(new BigInt64Array(buffer, byteOffset, count), (v) => Number(v));
-          case 'I32': return Float32Array.from(new Int32Array(buffer, byteOffset, count));
-          case 'I16': return Float32Array.from(new Int16Array(buffer, byteOffset, count));
-          case 'I8': return Float32Array.from(new Int8Array(buffer, byteOffset, count));
-          default: return Float32Array.from(aligned);
-        }
+        return rawTensorToFloat32(raw, info!.dtype);
       },
       close() {
         if (fd !== undefined) closeSync(fd);

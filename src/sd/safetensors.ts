@@ -187,26 +187,7 @@ function makeFile(
   const readFloat32 = (name: string): Float32Array => {
     const tensor = info(name);
     const raw = readRaw(name);
-    // typed-array views need aligned offsets; readRaw's Buffer owns its memory from offset 0,
-    // so the copy is only a fallback
-    let aligned: Uint8Array = raw;
-    if (raw.byteOffset % 8 !== 0) {
-      aligned = new Uint8Array(raw.length);
-      aligned.set(raw);
-    }
-    const { buffer, byteOffset } = aligned;
-    const count = aligned.byteLength / dtypeItemSize[tensor.dtype];
-    switch (tensor.dtype) {
-      case 'F32': return new Float32Array(buffer, byteOffset, count);
-      case 'F16': return float16ArrayToFloat32(new Uint16Array(buffer, byteOffset, count));
-      case 'BF16': return bfloat16ArrayToFloat32(new Uint16Array(buffer, byteOffset, count));
-      case 'F64': return Float32Array.from(new Float64Array(buffer, byteOffset, count));
-      case 'I64': return Float32Array.from(new BigInt64Array(buffer, byteOffset, count), (v) => Number(v));
-      case 'I32': return Float32Array.from(new Int32Array(buffer, byteOffset, count));
-      case 'I16': return Float32Array.from(new Int16Array(buffer, byteOffset, count));
-      case 'I8': return Float32Array.from(new Int8Array(buffer, byteOffset, count));
-      case 'U8': case 'BOOL': return Float32Array.from(aligned);
-    }
+    return rawTensorToFloat32(raw, tensor.dtype);
   };
   return {
     path,
@@ -338,5 +319,25 @@ export function writeSafetensorsStreaming(
       // never created
     }
     throw new Error(`could not write ${path}: ${(error as Error).message}`);
+  }
+}
+
+/** Converts a tensor's little-endian bytes to float32 (F16/BF16/F64 and integers widened). */
+export function rawTensorToFloat32(raw: Uint8Array, dtype: SafetensorsDtype): Float32Array {
+  // typed-array views need aligned offsets; a fresh Buffer owns its memory from offset 0, so the
+  // copy is only a fallback
+  const aligned = raw.byteOffset % 8 === 0 ? raw : Uint8Array.from(raw);
+  const { buffer, byteOffset } = aligned;
+  const count = aligned.byteLength / dtypeItemSize[dtype];
+  switch (dtype) {
+    case 'F32': return new Float32Array(buffer, byteOffset, count);
+    case 'F16': return float16ArrayToFloat32(new Uint16Array(buffer, byteOffset, count));
+    case 'BF16': return bfloat16ArrayToFloat32(new Uint16Array(buffer, byteOffset, count));
+    case 'F64': return Float32Array.from(new Float64Array(buffer, byteOffset, count));
+    case 'I64': return Float32Array.from(new BigInt64Array(buffer, byteOffset, count), (v) => Number(v));
+    case 'I32': return Float32Array.from(new Int32Array(buffer, byteOffset, count));
+    case 'I16': return Float32Array.from(new Int16Array(buffer, byteOffset, count));
+    case 'I8': return Float32Array.from(new Int8Array(buffer, byteOffset, count));
+    case 'U8': case 'BOOL': return Float32Array.from(aligned);
   }
 }
