@@ -409,16 +409,9 @@ async function readCaptionEntry(path: string, displayName: string): Promise<Capt
       await handle.close();
     }
   } catch (error) {
-    return {
-      path,
-      stemKey,
-      fromEditor: false,
-      problem: `${displayName} could not be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); check its permissions.`,
-    };
+    return { path, stemKey, fromEditor: false, problem: unreadableCaption(displayName, error) };
   }
-  const decoded = decodeCaptionBytes(bytes, displayName);
-  if (!decoded.ok) return { path, stemKey, fromEditor: false, problem: decoded.problem };
-  return { path, stemKey, fromEditor: false, caption: parseCaption(decoded.text) };
+  return captionEntryFromBytes(path, stemKey, bytes, displayName);
 }
 
 function readCaptionEntrySync(path: string, displayName: string): CaptionEntry {
@@ -429,13 +422,16 @@ function readCaptionEntrySync(path: string, displayName: string): CaptionEntry {
     if (size > maxCaptionBytes) return { path, stemKey, fromEditor: false, problem: tooLarge(displayName, size) };
     bytes = readFileSync(path);
   } catch (error) {
-    return {
-      path,
-      stemKey,
-      fromEditor: false,
-      problem: `${displayName} could not be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); check its permissions.`,
-    };
+    return { path, stemKey, fromEditor: false, problem: unreadableCaption(displayName, error) };
   }
+  return captionEntryFromBytes(path, stemKey, bytes, displayName);
+}
+
+function unreadableCaption(displayName: string, error: unknown): string {
+  return `${displayName} could not be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); check its permissions.`;
+}
+
+function captionEntryFromBytes(path: string, stemKey: string, bytes: Uint8Array, displayName: string): CaptionEntry {
   const decoded = decodeCaptionBytes(bytes, displayName);
   if (!decoded.ok) return { path, stemKey, fromEditor: false, problem: decoded.problem };
   return { path, stemKey, fromEditor: false, caption: parseCaption(decoded.text) };

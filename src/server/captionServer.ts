@@ -164,22 +164,17 @@ export function startCaptionServer(connection: Connection, linter: DatasetLinter
     safeRelint();
   });
 
-  documents.onDidOpen(async ({ document }) => {
+  // Opening a caption and typing in it are the same to the linter: the editor's text wins over the disk's.
+  const takeEditorText = async ({ document }: { document: TextDocument }): Promise<void> => {
     const path = uris.toPath(document.uri);
     if (!path) return;
     await ready;
     await linter.setOpenText(path, document.getText());
     editedSinceLint.add(path);
     scheduleRelint();
-  });
-  documents.onDidChangeContent(async ({ document }) => {
-    const path = uris.toPath(document.uri);
-    if (!path) return;
-    await ready;
-    await linter.setOpenText(path, document.getText());
-    editedSinceLint.add(path);
-    scheduleRelint();
-  });
+  };
+  documents.onDidOpen(takeEditorText);
+  documents.onDidChangeContent(takeEditorText);
   documents.onDidClose(async ({ document }) => {
     const path = uris.toPath(document.uri);
     if (!path) return;
