@@ -185,7 +185,12 @@ function loadDiffusersFolder(folder: string): Checkpoint {
     const tensors = new Map<string, CheckpointTensor>();
     const unknown: string[] = [];
     const unetFile = opened.get(unetPath)!;
-    const layout = diffusersUnetLayout(unetFile.tensors.keys());
+    let layout: ReturnType<typeof diffusersUnetLayout>;
+    try {
+      layout = diffusersUnetLayout(unetFile.tensors.keys());
+    } catch (error) {
+      throw new Error(`${unetPath}: ${(error as Error).message} — this is not an SD1.x diffusers UNet; point the model setting at the folder of an SD1.x diffusers model or at a single-file .safetensors`);
+    }
     for (const info of unetFile.tensors.values()) {
       const original = unetNameFromDiffusers(info.name, layout);
       if (original) tensors.set(original, { ...info, name: original, file: unetPath });
