@@ -279,3 +279,33 @@ export async function applyQuickFix(page: Page, title: RegExp): Promise<void> {
   }
   throw new Error(`no quick fix matching ${title}; the menu had: ${labels.join(' | ')} (target index ${target})`);
 }
+
+/** Waits for the quick input (pick or input box) whose title contains `title`. */
+export async function waitForQuickInput(page: Page, title: string, timeout = timeouts.screen): Promise<void> {
+  await page.locator('.quick-input-widget .quick-input-title', { hasText: title }).waitFor({ timeout });
+}
+
+/** A row of the open quick pick: by text anywhere in it, or by a pattern on its label alone. */
+export function quickInputRow(page: Page, match: string | RegExp): Locator {
+  const rows = page.locator('.quick-input-list .monaco-list-row');
+  return typeof match === 'string' ? rows.filter({ hasText: match }).first() : rows.filter({ has: page.locator('.label-name', { hasText: match }) }).first();
+}
+
+/**
+ * Waits until `path` exists (and its bytes satisfy `ready`): for what the extension writes to
+ * disk with nothing on the screen to wait on. Returns the bytes.
+ */
+export async function waitForFile(path: string, ready: (bytes: Buffer) => boolean = () => true, timeout = timeouts.screen): Promise<Buffer> {
+  const deadline = Date.now() + timeout;
+  for (;;) {
+    let bytes: Buffer | undefined;
+    try {
+      bytes = readFileSync(path);
+    } catch {
+      // not written yet
+    }
+    if (bytes && ready(bytes)) return bytes;
+    if (Date.now() > deadline) throw new Error(`${path} was ${bytes ? 'not changed as expected' : 'not written'} within ${timeout} ms`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}

@@ -266,11 +266,21 @@ export function trainingCommandTable(session: TrainingSession): CommandEntry[] {
         const initText = await vscode.window.showInputBox({ title: 'Create Embedding: initialization text', value: '*', prompt: 'The vectors start from the token embeddings of this text' });
         if (initText === undefined) return;
         const out = join(data, settingsFolder, 'embeddings');
+        const file = join(out, `${name}.safetensors`);
         const args = ['create-embedding', '--model', model, '--name', name, '--vectors', String(vectors.n), '--init-text', initText, '--out', out];
+        // The CLI refuses an existing file and says "pass --overwrite", which an editor user cannot do: ask here.
+        if (existsSync(file)) {
+          const answer = await vscode.window.showWarningMessage(
+            `${name}.safetensors already exists in ${out}.`,
+            { modal: true, detail: 'Replace it with a new, untrained embedding? Its trained vectors would be lost; choose Cancel and another name to keep it.' },
+            'Replace',
+          );
+          if (answer !== 'Replace') return;
+          args.push('--overwrite');
+        }
         if (ctx.config.tokenizerPath) args.push('--tokenizer', ctx.config.tokenizerPath);
         const result = await runCli(session.distFile('cli.js'), args);
         if (result.code !== 0) throw new Error(result.stderr.trim() || `create-embedding exited with code ${result.code}`);
-        const file = join(out, `${name}.safetensors`);
         ctx.output.info(result.stdout.trim());
         const choice = await vscode.window.showInformationMessage(`Embedding Studio: created ${file} (${vectors.n} vectors from "${initText}").`, 'Train It', 'Reveal');
         if (choice === 'Reveal') await vscode.commands.executeCommand('revealFileInOS', vscode.Uri.file(file));
