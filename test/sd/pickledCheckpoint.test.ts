@@ -9,7 +9,7 @@ import { openSafetensors } from '../../src/sd/safetensors';
 import { inferSd1Architecture } from '../../src/sd/architecture';
 // independent writers from the trainer's embedding code: torch.save's zip + protocol-2 pickle
 import { encodeTorchSave, TorchTensor, type PickleValue } from '../../src/train/torchPickle';
-import { writeStoredZip } from '../../src/train/zipArchive';
+import { writeStoredZip } from '../../src/sd/zipArchive';
 
 const fixture = join(__dirname, '../../../shared/fixtures/sd1-tiny/model.safetensors');
 const scratch = mkdtempSync(join(tmpdir(), 'pickled-checkpoint-'));

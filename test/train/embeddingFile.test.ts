@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { readEmbeddingFile, writeEmbeddingPt, writeEmbeddingSafetensors, type Embedding } from '../../src/train/embeddingFile';
 import { writeSafetensors } from '../../src/sd/safetensors';
 import { encodeTorchSave, decodeTorchSave } from '../../src/train/torchPickle';
-import { readZip, crc32 } from '../../src/train/zipArchive';
+import { readZip, crc32, writeStoredZip } from '../../src/sd/zipArchive';
 
 const python = '/usr/bin/python3';
 const hasTorch = spawnSync(python, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0;
@@ -67,7 +67,6 @@ test('the reader refuses pickles that call anything but tensor rebuilding', () =
   const zip = encodeTorchSave({}); // a valid archive; swap its pickle
   const records = readZip(zip, 'x');
   assert.ok(records.has('archive/data.pkl'));
-  const { writeStoredZip } = require('../../src/train/zipArchive') as typeof import('../../src/train/zipArchive');
   const bad = writeStoredZip([{ name: 'archive/data.pkl', data: evil }]);
   assert.throws(() => decodeTorchSave(bad, 'evil.pt'), /evil\.pt: refused to load — the file calls os\.system/);
 });
@@ -128,5 +127,5 @@ test('a truncated or non-embedding file names itself and the problem', () => {
   const path = join(dir, 'broken.pt');
   const good = readFileSync(join(dir, 'miku.pt'));
   writeFileSync(path, good.subarray(0, good.length - 30));
-  assert.throws(() => readEmbeddingFile(path), /broken\.pt: the ZIP directory is missing/);
+  assert.throws(() => readEmbeddingFile(path), /broken\.pt: not a zip-format PyTorch file \(the ZIP directory is missing\)/);
 });
