@@ -7,7 +7,7 @@ export const captionLengthRule: LintRule = {
   defaultSeverity: 'warning',
   summary: 'A caption longer than the 75 tokens of one CLIP chunk.',
   doc:
-    'Counts the CLIP tokens of each caption. CLIP reads 75 tokens at a time; AUTOMATIC1111 encodes longer prompts as several chunks that do not see each other, and the training prompt template adds its own words (`[name]`) on top of the caption. Keep captions within 75 tokens: drop meta, duplicate and fixed-trait tags first. Until the real CLIP tokenizer is available to the linter, the count is an estimate (each punctuation mark one token, each run of letters one token per 6 letters, each number one) and the message says so; the range starts at the first tag past the limit.',
+    'Counts the CLIP tokens of each caption. CLIP reads 75 tokens at a time; AUTOMATIC1111 encodes longer prompts as several chunks that do not see each other, and the training prompt template adds its own words (`[name]`) on top of the caption. Keep captions within 75 tokens: drop meta, duplicate and fixed-trait tags first. The count is what AUTOMATIC1111 gives CLIP: emphasis syntax such as `(tag:1.2)` or `[tag]` is not counted, `\\(` counts as the bracket. It is exact when the CLIP tokenizer files are found: the `embeddingStudio.tokenizerPath` setting (or `--tokenizer` on the command line), the `tokenizer/` folder of a diffusers model in `embeddingStudio.modelPath` (`--model`), or openai/clip-vit-large-patch14 in the Hugging Face cache. Otherwise it is an estimate (each punctuation mark one token, each run of letters one token per 6 letters, each number one) and the message says so. The range starts at the first tag past the limit.',
   targets: ['caption'],
   check(target, context) {
     if (target.kind !== 'caption' || !target.caption) return;
@@ -21,10 +21,16 @@ export const captionLengthRule: LintRule = {
     // The first tag whose end crosses the limit: tags cost their own tokens plus the comma.
     let overflow = caption.tags[0];
     if (counter) {
-      for (const tag of caption.tags) {
-        overflow = tag;
-        if (counter(caption.text.slice(0, tag.end)) > clipTokenLimit) break;
+      // Binary search for the first tag whose prefix is over the limit: the prefix through the
+      // `low`-th tag is within it, through the `high`-th over it (the whole body is).
+      let low = -1;
+      let high = caption.tags.length - 1;
+      while (high - low > 1) {
+        const middle = (low + high) >> 1;
+        if (counter(caption.text.slice(0, caption.tags[middle].end)) > clipTokenLimit) high = middle;
+        else low = middle;
       }
+      overflow = caption.tags[high];
     } else {
       let running = 0;
       for (const tag of caption.tags) {
