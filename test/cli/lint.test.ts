@@ -3,7 +3,8 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, realpathSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { captionedImages, writeDataset, removeDataset } from '../lint/lintFixture';
 
@@ -92,4 +93,43 @@ test('bad usage and unreadable input exit 2 with a clear message', async () => {
     assert.match(stderr, message);
     assert.equal(stdout, '');
   }
+});
+
+// No Hugging Face cache or home folder to find a tokenizer in: the default search finds nothing.
+function cliWithoutCaches(...args: string[]) {
+  const empty = mkdtempSync(join(tmpdir(), 'es-no-cache-'));
+  dirs.push(empty);
+  const env = { ...process.env, HOME: empty, HF_HOME: empty, HF_HUB_CACHE: empty, HUGGINGFACE_HUB_CACHE: empty, XDG_CACHE_HOME: empty };
+  const result = spawnSync(process.execPath, ['--import', 'tsx', join(repoRoot, 'src/cli/main.ts'), 'lint', ...args], { cwd: repoRoot, encoding: 'utf8', env });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+test('--tokenizer: exact CLIP counts for caption-length (emphasis not counted); without one, estimates that say so', async () => {
+  // Counts by hand (`long`, `hair`, `smile` are single CLIP tokens): 24 × "(long hair:1.3)" is
+  // 24 × 2 words + 23 commas = 71, + ", smile, smile" = 75: within the limit. The estimate counts
+  // the brackets and the weight too. 24 × "long hair" + "smile" + "long hair" = 71 + 2 + 3 = 76.
+  const weighted = [...Array.from({ length: 24 }, () => '(long hair:1.3)'), 'smile', 'smile'].join(', ');
+  const over = [...Array.from({ length: 24 }, () => 'long hair'), 'smile', 'long hair'].join(', ');
+  const dir = await writeDataset(captionedImages([weighted, over]));
+  dirs.push(dir);
+  const vocabulary = join(repoRoot, '..', 'shared', 'clip-vocab');
+
+  const exact = cliWithoutCaches(dir, '--format', 'json', '--tokenizer', vocabulary);
+  assert.equal(exact.stderr, '');
+  assert.equal(exact.code, 0);
+  const lengths = (JSON.parse(exact.stdout) as { diagnostics: Array<{ file: string; code: string; message: string; range: { start: { character: number } } }> }).diagnostics.filter((d) => d.code === 'caption-length');
+  assert.deepEqual(lengths.map((d) => [d.file, d.range.start.character]), [['img1.txt', over.lastIndexOf('long hair')]]);
+  assert.match(lengths[0].message, /^This caption is 76 CLIP tokens, over the 75/);
+
+  const text = cliWithoutCaches(dir, '--tokenizer', vocabulary);
+  assert.equal(text.stderr, `caption-length: CLIP token counts from ${realpathSync(join(vocabulary, 'bpe_simple_vocab_16e6.txt.gz'))} (the path given)\n`);
+  assert.ok(text.stdout.includes(`img1.txt:1:${over.lastIndexOf('long hair') + 1} warning caption-length This caption is 76 CLIP tokens`), text.stdout);
+
+  const estimated = cliWithoutCaches(dir);
+  assert.match(estimated.stderr, /^caption-length: CLIP token counts are estimated \(no CLIP tokenizer found; pass --tokenizer PATH/);
+  assert.match(estimated.stdout, /img0\.txt:1:\d+ warning caption-length This caption is about \d+ CLIP tokens \(estimated\)/);
+
+  const missing = cliWithoutCaches(dir, '--tokenizer', join(dir, 'no-such-folder'));
+  assert.equal(missing.code, 2);
+  assert.match(missing.stderr, /no-such-folder does not exist — point it at bpe_simple_vocab_16e6\.txt\.gz/);
 });

@@ -1,13 +1,15 @@
-// `embedding-studio lint DIR [--format json|text] [--config FILE]`: the caption linter without
-// VS Code. Exit 0 when no error-severity diagnostic, 1 otherwise, 2 on bad usage or input.
+// `embedding-studio lint DIR [--format json|text] [--config FILE] [--tokenizer PATH] [--model PATH]`:
+// the caption linter without VS Code. Exit 0 when no error-severity diagnostic, 1 otherwise, 2 on
+// bad usage or input. Caption lengths are exact CLIP counts when a tokenizer is found, else estimates.
 import { promises as fs } from 'node:fs';
 import { resolve, relative, sep } from 'node:path';
 import type { CliCommand } from '../cliCommand';
 import { DatasetIndex } from '../../dataset/datasetIndex';
 import { lintDataset, allRules, type LintConfig, type LintDiagnostic, type TextEdit } from '../../lint';
 import { parseCommandArguments } from '../commandArguments';
+import { findCaptionTokenCounter } from '../../train/captionTokenCounterSearch';
 
-const usage = `Usage: embedding-studio lint DIR [--format json|text] [--config FILE]
+const usage = `Usage: embedding-studio lint DIR [--format json|text] [--config FILE] [--tokenizer PATH] [--model PATH]
 
 Checks the captions and images of the dataset in DIR.
   --format text   compiler-style lines "file:line:col severity code message" (default)
@@ -15,6 +17,11 @@ Checks the captions and images of the dataset in DIR.
                   across the whole dataset is listed once, on the first problem offering it
   --config FILE   JSON: {"rules": {"rule-id": "error"|"warning"|"information"|"hint"|"off"},
                          "extraVagueTags": {"tag": ["alternative", ...]}}
+  --tokenizer PATH  the CLIP tokenizer for exact caption-length counts: a folder with
+                  merges.txt + vocab.json or bpe_simple_vocab_16e6.txt.gz, or that file
+  --model PATH    a diffusers model folder whose tokenizer/ to use
+                  Without either, the Hugging Face cache is searched (openai/clip-vit-large-patch14);
+                  when nothing is found, caption lengths are estimated (text mode says so on stderr).
 Exit status: 0 no errors, 1 errors found, 2 bad usage or unreadable input.
 `;
 
@@ -22,7 +29,12 @@ export const lintCommand: CliCommand = {
   name: 'lint',
   summary: 'Check a dataset folder’s captions and images (vague tags, outfit, sizes…)',
   async run(args) {
-    const parsed = parseCommandArguments('lint', usage, args, { format: { type: 'string', default: 'text' }, config: { type: 'string' } });
+    const parsed = parseCommandArguments('lint', usage, args, {
+      format: { type: 'string', default: 'text' },
+      config: { type: 'string' },
+      tokenizer: { type: 'string' },
+      model: { type: 'string' },
+    });
     if (typeof parsed === 'number') return parsed;
     const format = parsed.values.format;
     if (format !== 'json' && format !== 'text') {
@@ -52,6 +64,20 @@ export const lintCommand: CliCommand = {
         return 2;
       }
       config = loaded;
+    }
+    const tokenizerPath = parsed.values.tokenizer;
+    const tokenizer = findCaptionTokenCounter({ settingPath: tokenizerPath ? resolve(tokenizerPath) : undefined, modelPath: parsed.values.model ? resolve(parsed.values.model) : undefined });
+    if (!tokenizer.found && tokenizer.problem) {
+      process.stderr.write(`embedding-studio lint: ${tokenizer.problem}\n`);
+      return 2;
+    }
+    if (tokenizer.found) config = { ...config, countTokens: tokenizer.counter.count };
+    if (format === 'text') {
+      process.stderr.write(
+        tokenizer.found
+          ? `caption-length: CLIP token counts from ${tokenizer.description}\n`
+          : 'caption-length: CLIP token counts are estimated (no CLIP tokenizer found; pass --tokenizer PATH or --model PATH, or see --help)\n',
+      );
     }
     let index: DatasetIndex;
     try {
