@@ -309,3 +309,30 @@ export async function waitForFile(path: string, ready: (bytes: Buffer) => boolea
     await new Promise((r) => setTimeout(r, 200));
   }
 }
+
+/** The labels of the open quick input's rows. */
+export async function quickInputLabels(page: Page): Promise<string[]> {
+  return page.locator('.quick-input-list .monaco-list-row').evaluateAll((rows) => rows.map((r) => r.getAttribute('aria-label') ?? r.textContent ?? ''));
+}
+
+/**
+ * Chooses `folder` in code-server's own folder dialog (a quick input holding a path) titled
+ * `title`. Typing the path lists the folder's entries; Enter is pressed only once the list has
+ * changed from the first folder's, since an Enter before that accepts the folder shown first.
+ * `folder` must list differently from the folder the dialog opens at.
+ */
+export async function chooseFolderInDialog(page: Page, title: string, folder: string): Promise<void> {
+  await waitForQuickInput(page, title);
+  await page.locator('.quick-input-list .monaco-list-row').nth(1).waitFor({ timeout: timeouts.screen });
+  const first = JSON.stringify(await quickInputLabels(page));
+  await page.locator('.quick-input-widget input').fill(folder.endsWith('/') ? folder : `${folder}/`);
+  await page.waitForFunction(
+    (before) => {
+      const labels = Array.from(document.querySelectorAll('.quick-input-list .monaco-list-row')).map((r) => r.getAttribute('aria-label') ?? r.textContent ?? '');
+      return labels.length > 0 && JSON.stringify(labels) !== before && labels.some((l) => l.startsWith('..'));
+    },
+    first,
+    { timeout: timeouts.screen },
+  );
+  await page.keyboard.press('Enter');
+}
