@@ -91,9 +91,13 @@ export function readTorchPickle(archive: TorchArchive, options: TorchPickleOptio
   };
   const parameter = (args: unknown[]): unknown => args[0];
   const emptyDict = (): Map<unknown, unknown> => new Map();
+  // set(list): modules pickle their non-persistent buffer names as one (A1111's unpickler allows it too)
+  const set = (args: unknown[]): unknown[] => (Array.isArray(args[0]) ? [...args[0]] : []);
   const calls = new Map<string, (args: unknown[], global: PickleGlobal) => unknown>([
     ['collections.OrderedDict', emptyDict],
     ['builtins.dict', emptyDict],
+    ['builtins.set', set],
+    ['__builtin__.set', set],
     ['torch._utils._rebuild_tensor_v2', rebuildTensor],
     ['torch._utils._rebuild_tensor', rebuildTensor],
     ['torch._utils._rebuild_parameter', parameter],

@@ -123,6 +123,24 @@ torch.save({'string_to_token': {'*': 265}, 'string_to_param': {'*': torch.nn.Par
   assert.deepEqual([...e.vectors], expected);
 });
 
+test('reads an old-style ParameterDict .pt from torch.save, and refuses one that carries any other object', { skip: !hasTorch && 'python3-torch is not installed' }, () => {
+  const path = join(dir, 'parameter-dict.pt');
+  const other = join(dir, 'with-namespace.pt');
+  execFileSync(python, [
+    '-c',
+    `import torch, sys, argparse
+p = torch.nn.ParameterDict({'*': torch.nn.Parameter(torch.arange(8, dtype=torch.float32).reshape(2, 4) / 4)})
+torch.save({'string_to_token': {'*': 265}, 'string_to_param': p, 'name': 'old', 'step': 7}, sys.argv[1])
+torch.save({'string_to_param': {'*': torch.ones(1, 4)}, 'hparams': argparse.Namespace(lr=1)}, sys.argv[2])`,
+    path,
+    other,
+  ]);
+  const e = readEmbeddingFile(path);
+  assert.deepEqual([e.count, e.width, e.step, e.name], [2, 4, 7, 'old']);
+  assert.deepEqual([...e.vectors], [0, 0.25, 0.5, 0.75, 1, 1.25, 1.5, 1.75]);
+  assert.throws(() => readEmbeddingFile(other), /with-namespace\.pt: refused to load — the file creates argparse\.Namespace/);
+});
+
 test('a truncated or non-embedding file names itself and the problem', () => {
   const path = join(dir, 'broken.pt');
   const good = readFileSync(join(dir, 'miku.pt'));
