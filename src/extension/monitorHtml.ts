@@ -65,6 +65,7 @@ export function monitorHtml({ scriptUri, styleUri, cspSource, nonce }: MonitorHt
     <div class="chart-box">
       <canvas id="loss-chart" role="img" aria-label="Loss per step with its moving average, the learning rate, saved embeddings and the loss zones"></canvas>
     </div>
+    <p id="loss-note" class="help" data-level="warning" role="status" hidden></p>
   </section>
   <aside class="side-panel">
     <section aria-labelledby="lr-heading">

@@ -2,6 +2,7 @@
 // monitor. Shows the most recently updated active run (one per dataset can run at a time).
 import * as vscode from 'vscode';
 import type { RunRegistry, RunSnapshot, TrainingRun } from './training/runRegistry';
+import { snapshotLossText } from './views/snapshotLoss';
 
 /** "1h 02m", "3m 05s", "42s". */
 export function formatEta(seconds: number | null): string {
@@ -17,7 +18,8 @@ export function formatEta(seconds: number | null): string {
 export function statusBarText(s: RunSnapshot): string {
   if (s.status === 'starting') return `$(loading~spin) ${s.name}: ${s.phase ?? 'starting'}`;
   const icon = s.status === 'paused' ? '$(debug-pause)' : '$(pulse)';
-  const loss = s.lossAverage !== null ? ` loss ${s.lossAverage.toFixed(3)}` : '';
+  const lossText = snapshotLossText(s);
+  const loss = lossText ? ` ${lossText}` : '';
   const eta = s.status === 'paused' ? ' paused' : ` ETA ${formatEta(s.etaSeconds)}`;
   return `${icon} ${s.name} ${s.step}/${s.maxSteps}${loss}${eta}`;
 }

@@ -17,13 +17,17 @@ export const runFolderFiles = { config: 'run-config.json', lossLog: 'textual_inv
 
 const lossLogColumns = ['step', 'epoch', 'epoch_step', 'loss', 'learn_rate'];
 
-interface LossRow {
+export interface LossRow {
   step: number;
   epoch: number;
   epochStep: number;
+  /** NaN where the log says the loss was not finite (`nan`, `inf`, `-inf`); replayed as null. */
   loss: number;
   learnRate: number;
 }
+
+/** What Python's float() reads as not finite (A1111 writes `nan`, `inf`, `-inf`), and JavaScript's NaN/Infinity. */
+const nonFiniteLossCell = /^[+-]?(nan|inf|infinity)$/i;
 
 type EventOf<T extends TrainerEvent['type']> = Extract<TrainerEvent, { type: T }>;
 
@@ -45,7 +49,7 @@ async function listFiles(dir: string): Promise<string[]> {
   }
 }
 
-/** Parses the loss log; the header must be A1111's, and every row five numbers. */
+/** Parses the loss log; the header must be A1111's, and every row five numbers (the loss may be `nan`/`inf`). */
 export function parseLossLog(text: string, path: string): LossRow[] {
   const lines = text.split(/\r?\n/);
   const header = lines[0].trim().split(',').map((c) => c.trim());
@@ -56,9 +60,11 @@ export function parseLossLog(text: string, path: string): LossRow[] {
   for (let i = 1; i < lines.length; i++) {
     if (lines[i].trim() === '') continue;
     const cells = lines[i].split(',').map((c) => c.trim());
-    const values = cells.map(Number);
-    if (cells.length !== 5 || cells.some((c) => c === '') || !Number.isInteger(values[0]) || values.slice(1).some(Number.isNaN)) {
-      throw new RunFolderError(`${path}:${i + 1}: expected five numbers (${lossLogColumns.join(',')}), found "${lines[i]}" — fix or delete that line`);
+    const values = cells.map((cell, column) => (column === 3 && nonFiniteLossCell.test(cell) ? Number.NaN : cell === '' ? Number.NaN : Number(cell)));
+    const lossUnreadable = Number.isNaN(values[3]) && !nonFiniteLossCell.test(cells[3] ?? '');
+    const otherUnreadable = [1, 2, 4].some((column) => !Number.isFinite(values[column]));
+    if (cells.length !== 5 || !Number.isInteger(values[0]) || otherUnreadable || lossUnreadable) {
+      throw new RunFolderError(`${path}:${i + 1}: expected five numbers (${lossLogColumns.join(',')}; the loss may be nan or inf), found "${lines[i]}" — fix or delete that line`);
     }
     const [step, epoch, epochStep, loss, learnRate] = values;
     rows.push({ step, epoch, epochStep, loss, learnRate });
@@ -121,21 +127,27 @@ export async function replayRunFolder(runDir: string): Promise<TrainerEvent[]> {
   const events: { step: number; order: number; event: TrainerEvent }[] = [];
   const add = (step: number, order: number, event: TrainerEvent) => events.push({ step, order, event });
 
-  // The moving average the trainer's loss monitor reports: the mean of the last `window` losses.
+  // The moving average the trainer's loss monitor reports: the mean of the last `window` finite
+  // losses (a non-finite one never enters it); none before the first finite loss.
   const window = defaultLossMonitorOptions.window;
   const averageAt = new Map<number, number>();
+  const recent: number[] = [];
   let sum = 0;
-  rows.forEach((row, i) => {
-    sum += row.loss;
-    if (i >= window) sum -= rows[i - window].loss;
-    const lossAverage = sum / Math.min(i + 1, window);
-    averageAt.set(row.step, lossAverage);
+  for (const row of rows) {
+    const finite = Number.isFinite(row.loss);
+    if (finite) {
+      recent.push(row.loss);
+      sum += row.loss;
+      if (recent.length > window) sum -= recent.shift()!;
+    }
+    const lossAverage = recent.length > 0 ? sum / recent.length : null;
+    if (lossAverage !== null) averageAt.set(row.step, lossAverage);
     const progress: EventOf<'progress'> = {
       type: 'progress',
       step: row.step,
       epoch: row.epoch,
       epochStep: row.epochStep,
-      loss: row.loss,
+      loss: finite ? row.loss : null,
       lossAverage,
       learningRate: row.learnRate,
       stepsPerSecond: 0,
@@ -143,7 +155,7 @@ export async function replayRunFolder(runDir: string): Promise<TrainerEvent[]> {
       memory: { rssBytes: 0, peakRssBytes: 0 },
     };
     add(row.step, 0, progress);
-  });
+  }
 
   const stepFile = new RegExp(`^${escapeRegExp(name)}-(\\d+)\\.safetensors$`);
   let lastSaved: { step: number; path: string } | null = null;

@@ -43,9 +43,14 @@ export type TrainerEvent =
       step: number;
       epoch: number;
       epochStep: number;
-      loss: number;
-      /** Moving average of the loss (the value the guidance looks at). */
-      lossAverage: number;
+      /**
+       * The step's loss; null when it was not finite (NaN or ±Infinity: the learning rate is too
+       * high, or fp16 overflowed). JSON has no NaN, and no number stands in for one: −1 or any
+       * other figure is a loss like any other. A null loss comes with a 'diverged' guidance.
+       */
+      loss: number | null;
+      /** Moving average of the finite losses (the value the guidance looks at); null while there is none. */
+      lossAverage: number | null;
       learningRate: number;
       stepsPerSecond: number;
       /** Seconds to max steps at the current speed; null before the speed is known. */
@@ -70,7 +75,7 @@ export type TrainerEvent =
       kind: GuidanceKind;
       step: number;
       message: string;
-      /** For 'previews-stable': the next rate of the tutorial's plan. */
+      /** For 'previews-stable' and 'diverged': the next lower rate of the tutorial's plan. */
       suggestedLearningRate?: number;
       /** For 'diverged': the saved embedding with the lowest recent loss. */
       rollbackTo?: { path: string; step: number; loss: number };
@@ -92,7 +97,7 @@ export type TrainerCommand =
 
 export class ProtocolError extends Error {}
 
-type Shape = Record<string, 'string' | 'number' | 'boolean' | 'object' | 'array' | 'string?' | 'number?' | 'object?' | 'number|null' | 'string|null'>;
+type Shape = Record<string, 'string' | 'number' | 'boolean' | 'object' | 'array' | 'string?' | 'number?' | 'object?' | 'number|null' | 'string|null' | 'finite|null'>;
 
 const eventShapes: Record<TrainerEvent['type'], Shape> = {
   started: {
@@ -110,8 +115,8 @@ const eventShapes: Record<TrainerEvent['type'], Shape> = {
     step: 'number',
     epoch: 'number',
     epochStep: 'number',
-    loss: 'number',
-    lossAverage: 'number',
+    loss: 'finite|null',
+    lossAverage: 'finite|null',
     learningRate: 'number',
     stepsPerSecond: 'number',
     etaSeconds: 'number|null',
@@ -154,6 +159,18 @@ const enums: Record<string, Record<string, readonly string[]>> = {
   log: { level: ['info', 'warning'] },
 };
 
+const fieldChecks: Record<string, (v: unknown) => boolean> = {
+  array: (v) => Array.isArray(v),
+  object: (v) => typeof v === 'object' && v !== null && !Array.isArray(v),
+  string: (v) => typeof v === 'string',
+  boolean: (v) => typeof v === 'boolean',
+  number: (v) => typeof v === 'number' && !Number.isNaN(v),
+  'number|null': (v) => v === null || (typeof v === 'number' && !Number.isNaN(v)),
+  'string|null': (v) => v === null || typeof v === 'string',
+  // A loss: null says "not finite", so NaN and ±Infinity themselves are never accepted.
+  'finite|null': (v) => v === null || (typeof v === 'number' && Number.isFinite(v)),
+};
+
 function check(value: unknown, shapes: Record<string, Shape>, what: string): Record<string, unknown> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new ProtocolError(`${what}: expected an object, got ${value === null ? 'null' : typeof value}`);
@@ -168,19 +185,11 @@ function check(value: unknown, shapes: Record<string, Shape>, what: string): Rec
     const optional = kind.endsWith('?');
     const base = kind.replace('?', '');
     if (v === undefined && optional) continue;
-    const ok =
-      base === 'array'
-        ? Array.isArray(v)
-        : base === 'object'
-          ? typeof v === 'object' && v !== null && !Array.isArray(v)
-          : base === 'number|null'
-            ? v === null || (typeof v === 'number' && !Number.isNaN(v))
-            : base === 'string|null'
-              ? v === null || typeof v === 'string'
-              : base === 'number'
-                ? typeof v === 'number' && !Number.isNaN(v)
-                : typeof v === base;
-    if (!ok) throw new ProtocolError(`${what} '${type}': field '${field}' should be ${kind}, got ${JSON.stringify(v)}`);
+    if (!fieldChecks[base](v)) {
+      // JSON.stringify writes NaN and Infinity as null: name them as they are.
+      const got = typeof v === 'number' && !Number.isFinite(v) ? String(v) : JSON.stringify(v);
+      throw new ProtocolError(`${what} '${type}': field '${field}' should be ${kind}, got ${got}`);
+    }
   }
   for (const [field, allowed] of Object.entries(enums[type] ?? {})) {
     if (message[field] !== undefined && !allowed.includes(message[field] as string)) {
@@ -190,7 +199,10 @@ function check(value: unknown, shapes: Record<string, Shape>, what: string): Rec
   return message;
 }
 
-/** Validates a message received from the trainer. Loss may legitimately be NaN/Infinity only as JSON null is impossible: the trainer reports non-finite losses through a 'guidance' diverged event. */
+/**
+ * Validates a message received from the trainer. A progress loss is a finite number or null (not
+ * finite); NaN, ±Infinity and strings are refused, so a non-finite loss can only arrive as null.
+ */
 export function parseTrainerEvent(value: unknown): TrainerEvent {
   return check(value, eventShapes, 'trainer event') as unknown as TrainerEvent;
 }

@@ -206,7 +206,7 @@ export class TrainingLoop {
       if (finite) adamWStep(this.vectors, gradient, this.optimizer, learningRate);
       this.stepsDone += 1;
       const step = this.stepsDone;
-      const guidance = this.monitor.observe(step, loss);
+      const guidance = this.monitor.observe(step, loss, learningRate, finite);
       if (Number.isFinite(loss) && (this.bestLoss === null || this.monitor.average < this.bestLoss) && step - startStep >= Math.min(10, this.config.maxSteps)) this.bestLoss = this.monitor.average;
       this.pendingRows.push({ step, loss, learnRate: learningRate });
       if (this.config.writeCsvEvery > 0 && step % this.config.writeCsvEvery === 0) this.flushLossRows();
@@ -219,8 +219,9 @@ export class TrainingLoop {
         step,
         epoch: Math.floor((step - 1) / this.stepsPerEpoch),
         epochStep: (step - 1) % this.stepsPerEpoch,
-        loss: Number.isFinite(loss) ? loss : -1,
-        lossAverage: Number.isFinite(this.monitor.average) ? this.monitor.average : -1,
+        // JSON has no NaN: a non-finite loss goes out as null (the 'diverged' guidance after it says why).
+        loss: Number.isFinite(loss) ? loss : null,
+        lossAverage: Number.isFinite(this.monitor.average) ? this.monitor.average : null,
         learningRate,
         stepsPerSecond,
         etaSeconds: stepsPerSecond > 0 ? (this.config.maxSteps - step) / stepsPerSecond : null,

@@ -1,6 +1,7 @@
 // textual_inversion_loss.csv as A1111 writes it (modules/textual_inversion/textual_inversion.py,
 // write_loss): header `step,epoch,epoch_step,loss,learn_rate`, epoch = (step−1) div epoch
-// length, epoch_step = (step−1) mod epoch length, loss with 7 decimals. Rows are appended; the
+// length, epoch_step = (step−1) mod epoch length, loss with 7 decimals (f"{loss:.7f}", so a
+// non-finite loss is written as Python writes it: `nan`, `inf`, `-inf`). Rows are appended; the
 // file is rewritten atomically (temporary file + rename) so a kill never leaves a torn row.
 import { existsSync, readFileSync } from 'node:fs';
 import { writeFileAtomicSync } from '../dataset/atomicWrite';
@@ -9,14 +10,22 @@ export const lossLogHeader = 'step,epoch,epoch_step,loss,learn_rate';
 
 export interface LossLogRow {
   step: number;
+  /** The step's loss as computed: NaN or ±Infinity when it was not finite. */
   loss: number;
   learnRate: number;
+}
+
+/** The loss cell as Python's `f"{loss:.7f}"` writes it (JavaScript would write NaN, Infinity). */
+export function formatLossCell(loss: number): string {
+  if (Number.isNaN(loss)) return 'nan';
+  if (!Number.isFinite(loss)) return loss > 0 ? 'inf' : '-inf';
+  return loss.toFixed(7);
 }
 
 export function formatLossLogRow(row: LossLogRow, epochLength: number): string {
   const epoch = Math.floor((row.step - 1) / epochLength);
   const epochStep = (row.step - 1) % epochLength;
-  return `${row.step},${epoch},${epochStep},${row.loss.toFixed(7)},${row.learnRate}`;
+  return `${row.step},${epoch},${epochStep},${formatLossCell(row.loss)},${row.learnRate}`;
 }
 
 export class LossLog {

@@ -1,12 +1,13 @@
 // The tutorial's reading of the loss curve, turned into guidance events:
 //   settled in 0.08–0.13 → healthy; stuck in 0.17–0.25 for long → the images disagree (outfits,
 //   styles): check the dataset; above 0.3 for long, or NaN/Inf → diverged: roll back to the
-//   saved embedding with the lowest loss and continue with a lower rate; previews that stopped
+//   saved embedding with the lowest loss and continue with the next lower rate of the plan (a
+//   non-finite step is also skipped by the loop, and the message says so); previews that stopped
 //   changing → lower the rate to the next one of the plan (0.005 → 0.0001 → 0.00001).
 // "For long" is judged on the mean of the last `window` step losses; each kind is reported when
 // the state changes, not on every step.
 import type { GuidanceKind } from '../protocol/trainerMessages';
-import { nextLowerLearningRate } from './learningRateSchedule';
+import { nextLowerLearningRate, smallestUsefulLearningRate } from './learningRateSchedule';
 
 export const lossBands = {
   healthy: [0.08, 0.13],
@@ -57,10 +58,21 @@ export class LossMonitor {
     return this.recent.length ? this.sum / this.recent.length : Number.NaN;
   }
 
-  /** Records the loss of step `step`; returns guidance to show (usually none). */
-  observe(step: number, loss: number): GuidanceEvent[] {
-    if (!Number.isFinite(loss)) {
-      return this.enter('diverged', step, `the loss is ${loss} at step ${step}: training diverged ("the furnace exploded").`);
+  /**
+   * Records the loss of step `step`, trained at `learningRate`; returns guidance to show (usually
+   * none). `applied` is false when the loop skipped the step (a non-finite loss or gradient).
+   * Non-finite losses stay out of the window: the average is that of the finite ones.
+   */
+  observe(step: number, loss: number, learningRate?: number, applied = Number.isFinite(loss)): GuidanceEvent[] {
+    if (!Number.isFinite(loss) || !applied) {
+      const what = Number.isFinite(loss) ? `the gradient is not finite at step ${step} (loss ${loss.toFixed(4)})` : `the loss is not finite (${loss}) at step ${step}`;
+      const rate = learningRate === undefined ? 'the learning rate' : `the learning rate ${learningRate}`;
+      return this.enter(
+        'diverged',
+        step,
+        `${what}: this step was skipped (the embedding was not updated). Training diverged ("the furnace exploded"): ${rate} is too high for this run, or half precision overflowed.`,
+        learningRate,
+      );
     }
     this.recent.push(loss);
     this.sum += loss;
@@ -68,7 +80,7 @@ export class LossMonitor {
     if (this.recent.length < this.options.window) return [];
     const mean = this.average;
     if (mean > lossBands.diverged) {
-      return this.enter('diverged', step, `the loss has stayed above ${lossBands.diverged} (mean ${mean.toFixed(3)} over the last ${this.options.window} steps): training diverged.`);
+      return this.enter('diverged', step, `the loss has stayed above ${lossBands.diverged} (mean ${mean.toFixed(3)} over the last ${this.options.window} steps): training diverged.`, learningRate);
     }
     if (mean >= lossBands.plateau[0] && mean <= lossBands.plateau[1]) {
       return this.enter(
@@ -123,14 +135,32 @@ export class LossMonitor {
     this.previewsReported = false;
   }
 
-  private enter(state: Exclude<LossState, 'unknown' | 'other'>, step: number, message: string): GuidanceEvent[] {
+  private enter(state: Exclude<LossState, 'unknown' | 'other'>, step: number, message: string, learningRate?: number): GuidanceEvent[] {
     if (this.state === state) return [];
     this.state = state;
     if (state !== 'diverged') return [{ type: 'guidance', kind: state, step, message }];
     const target = this.rollbackTarget(step);
+    const next = learningRate === undefined ? null : nextLowerLearningRate(learningRate);
+    // The tutorial's plan: 0.005, then 0.0001, then 0.00001, never below 0.000001.
+    const plan = "(the tutorial's plan: 0.005, then 0.0001, then 0.00001)";
+    const lower =
+      next !== null
+        ? `the learning rate lowered to ${next} ${plan}`
+        : learningRate !== undefined && learningRate <= smallestUsefulLearningRate
+          ? `a lower learning rate, though ${learningRate} is already at the tutorial's floor (0.000001): at so small a rate suspect the model or the dataset instead`
+          : `a lower learning rate ${plan}`;
     const advice = target
-      ? ` Roll back to ${target.path} (step ${target.step}, loss ${target.loss.toFixed(4)}) and continue with a lower learning rate.`
-      : ' No embedding was saved yet to roll back to: restart with a lower learning rate.';
-    return [{ type: 'guidance', kind: 'diverged', step, message: message + advice, ...(target ? { rollbackTo: { ...target } } : {}) }];
+      ? ` Roll back to ${target.path} (step ${target.step}, loss ${target.loss.toFixed(4)}) and continue with ${lower}.`
+      : ` No embedding was saved yet to roll back to: restart with ${lower}.`;
+    return [
+      {
+        type: 'guidance',
+        kind: 'diverged',
+        step,
+        message: message + advice,
+        ...(next !== null ? { suggestedLearningRate: next } : {}),
+        ...(target ? { rollbackTo: { ...target } } : {}),
+      },
+    ];
   }
 }

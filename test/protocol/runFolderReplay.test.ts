@@ -70,7 +70,7 @@ test('rebuilds the run from its folder: curve, saves, previews, outcome', async 
   assert.equal(started.provider, 'cuda (as configured)');
   const progress = events.filter((e): e is EventOf<'progress'> => e.type === 'progress');
   // Means of the losses so far (the trainer's window is 200 steps): 0.2, 0.15, 0.2, 0.2.
-  assert.deepEqual(progress.map((p) => [p.loss, +p.lossAverage.toFixed(12), p.learningRate, p.epoch, p.epochStep]), [
+  assert.deepEqual(progress.map((p) => [p.loss, +p.lossAverage!.toFixed(12), p.learningRate, p.epoch, p.epochStep]), [
     [0.2, 0.2, 0.005, 0, 0],
     [0.1, 0.15, 0.005, 0, 1],
     [0.3, 0.2, 0.005, 1, 0],
@@ -114,8 +114,8 @@ test('matches what the real trainer reported during the recorded demo run', asyn
     assert.equal(p.epochStep, r.epochStep);
     assert.equal(p.learningRate, r.learningRate);
     // The CSV keeps 7 decimals; the moving average must agree with the trainer's own monitor.
-    assert.ok(Math.abs(p.loss - r.loss) <= 5e-8, `loss at ${r.step}`);
-    assert.ok(Math.abs(p.lossAverage - r.lossAverage) <= 1e-7, `average at ${r.step}: ${p.lossAverage} vs ${r.lossAverage}`);
+    assert.ok(Math.abs(p.loss! - r.loss!) <= 5e-8, `loss at ${r.step}`);
+    assert.ok(Math.abs(p.lossAverage! - r.lossAverage!) <= 1e-7, `average at ${r.step}: ${p.lossAverage} vs ${r.lossAverage}`);
   });
   const embeddings = (list: TrainerEvent[]) => list.filter((e): e is EventOf<'saved'> => e.type === 'saved' && e.kind === 'embedding').map((s) => [s.step, s.path]);
   assert.deepEqual(embeddings(replayed), embeddings(recorded));
@@ -127,6 +127,36 @@ test('matches what the real trainer reported during the recorded demo run', asyn
   assert.deepEqual([replayedFinished.reason, replayedFinished.step, replayedFinished.embeddingPath], [finished.reason, finished.step, finished.embeddingPath]);
 });
 
+test('a nan or inf loss in the CSV replays as a null loss, outside the moving average', async () => {
+  // Written the way A1111 writes a non-finite loss (Python's f"{loss:.7f}"), by hand.
+  const dir = runFolder({
+    'run-config.json': JSON.stringify({ name: 'kaede', maxSteps: 5 }),
+    'textual_inversion_loss.csv': 'step,epoch,epoch_step,loss,learn_rate\n1,0,0,nan,0.05\n2,0,1,0.2000000,0.05\n3,1,0,0.4000000,0.05\n4,1,1,nan,0.05\n5,2,0,-inf,0.05\n',
+    'embeddings/kaede-4.safetensors': '',
+  });
+  const events = await replayRunFolder(dir);
+  events.forEach((event) => parseTrainerEvent(event));
+  const progress = events.filter((e): e is EventOf<'progress'> => e.type === 'progress');
+  // The average is of the finite losses so far: none, 0.2, (0.2 + 0.4) / 2, unchanged by 4 and 5.
+  assert.deepEqual(
+    progress.map((p) => [p.step, p.loss, p.lossAverage === null ? null : +p.lossAverage.toFixed(12)]),
+    [
+      [1, null, null],
+      [2, 0.2, 0.2],
+      [3, 0.4, 0.3],
+      [4, null, 0.3],
+      [5, null, 0.3],
+    ],
+  );
+  const saved = events.find((e): e is EventOf<'saved'> => e.type === 'saved')!;
+  assert.equal(+saved.loss!.toFixed(12), 0.3);
+  const finished = events.at(-1) as EventOf<'finished'>;
+  assert.equal(+finished.bestLoss!.toFixed(12), 0.2);
+  // JSON (the way to the webview) keeps null as null: nothing turns into 0 or -1 on the way.
+  const sent = JSON.parse(JSON.stringify(progress)) as EventOf<'progress'>[];
+  assert.deepEqual(sent.map((p) => p.loss), [null, 0.2, 0.4, null, null]);
+});
+
 test('says what is wrong with a folder that is not a run, and where', async () => {
   const empty = runFolder({ 'readme.txt': 'hello' });
   await assert.rejects(replayRunFolder(empty), (e: Error) => e instanceof RunFolderError && e.message.includes(join(empty, 'run-config.json')) && /not a training run folder/.test(e.message));
@@ -135,6 +165,10 @@ test('says what is wrong with a folder that is not a run, and where', async () =
   const badRow = runFolder({ 'run-config.json': '{"name":"a"}', 'textual_inversion_loss.csv': 'step,epoch,epoch_step,loss,learn_rate\n1,0,0,0.5,0.005\n2,0,1,oops,0.005\n' });
   await assert.rejects(replayRunFolder(badRow), (e: Error) => e.message.startsWith(`${join(badRow, 'textual_inversion_loss.csv')}:3: expected five numbers`) && e.message.includes('"2,0,1,oops,0.005"'));
   assert.throws(() => parseLossLog('step,loss\n1,0.5', 'x.csv'), /x.csv:1: expected the header "step,epoch,epoch_step,loss,learn_rate"/);
+  // Only the loss column may say nan/inf; an empty loss or a nan learning rate is still an error.
+  assert.throws(() => parseLossLog('step,epoch,epoch_step,loss,learn_rate\n1,0,0,,0.005', 'x.csv'), /x.csv:2: expected five numbers/);
+  assert.throws(() => parseLossLog('step,epoch,epoch_step,loss,learn_rate\n1,0,0,0.5,nan', 'x.csv'), /x.csv:2: expected five numbers/);
+  assert.throws(() => parseLossLog('step,epoch,epoch_step,loss,learn_rate\n1,0,0,nano,0.005', 'x.csv'), /x.csv:2: expected five numbers/);
   const noLog = runFolder({ 'run-config.json': '{"name":"a"}' });
   const events = await replayRunFolder(noLog);
   assert.deepEqual(events.map((e) => e.type), ['started', 'log', 'finished']);

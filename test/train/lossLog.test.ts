@@ -4,6 +4,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LossLog, lossLogHeader } from '../../src/train/lossLog';
+import { parseLossLog } from '../../src/protocol/runFolderReplay';
 
 test("writes A1111's header and epoch arithmetic", () => {
   const path = join(mkdtempSync(join(tmpdir(), 'csv-')), 'textual_inversion_loss.csv');
@@ -26,4 +27,32 @@ test('refuses to append to a file that is not a loss log', () => {
   const path = join(mkdtempSync(join(tmpdir(), 'csv-')), 'textual_inversion_loss.csv');
   writeFileSync(path, 'a,b\n1,2\n');
   assert.throws(() => new LossLog(path, 1), /not a textual-inversion loss log/);
+});
+
+test('a non-finite loss is written as Python writes f"{loss:.7f}" (nan, inf, -inf) and read back as not finite', () => {
+  const path = join(mkdtempSync(join(tmpdir(), 'csv-')), 'textual_inversion_loss.csv');
+  const log = new LossLog(path, 2);
+  log.append([
+    { step: 1, loss: 0.25, learnRate: 0.05 },
+    { step: 2, loss: Number.NaN, learnRate: 0.05 },
+    { step: 3, loss: Number.POSITIVE_INFINITY, learnRate: 0.05 },
+    { step: 4, loss: Number.NEGATIVE_INFINITY, learnRate: 0.05 },
+  ]);
+  // What `python3 -c 'print(f"{float("nan"):.7f}")'` and csv.DictWriter write, typed in by hand.
+  assert.equal(readFileSync(path, 'utf8'), 'step,epoch,epoch_step,loss,learn_rate\n1,0,0,0.2500000,0.05\n2,0,1,nan,0.05\n3,1,0,inf,0.05\n4,1,1,-inf,0.05\n');
+  const rows = parseLossLog(readFileSync(path, 'utf8'), path);
+  assert.deepEqual(
+    rows.map((r) => [r.step, Number.isFinite(r.loss) ? r.loss : 'not finite', r.learnRate]),
+    [
+      [1, 0.25, 0.05],
+      [2, 'not finite', 0.05],
+      [3, 'not finite', 0.05],
+      [4, 'not finite', 0.05],
+    ],
+  );
+  // Reopening keeps the rows (resume truncates by step, which must still parse on a nan row).
+  const reopened = new LossLog(path, 2);
+  reopened.truncateAfter(2);
+  reopened.flush();
+  assert.equal(readFileSync(path, 'utf8'), 'step,epoch,epoch_step,loss,learn_rate\n1,0,0,0.2500000,0.05\n2,0,1,nan,0.05\n');
 });

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import type { TrainerEvent } from '../../src/protocol/trainerMessages';
 import { applyEvent, averageAt, emptyModel, modelFromState, noChange } from '../../webview/monitor/monitorModel';
 
-const progress = (step: number, loss = 0.1, lossAverage = 0.12, learningRate = 0.005): TrainerEvent => ({
+const progress = (step: number, loss: number | null = 0.1, lossAverage: number | null = 0.12, learningRate = 0.005): TrainerEvent => ({
   type: 'progress',
   step,
   epoch: 1,
@@ -68,9 +68,10 @@ test('status follows pause, resume, finish and error; previews take the URI the 
   applyEvent(model, { type: 'finished', reason: 'completed', step: 1, embeddingPath: '/run/a.safetensors', bestLoss: 0.09 }, {}, change);
   assert.equal(model.status, 'finished');
   assert.equal(model.bestLoss, 0.09);
-  // The trainer sends -1 for a non-finite loss: a gap in the curve, not a point at -1.
-  applyEvent(model, progress(2, -1, -1), {}, change);
+  // A null loss (not finite) is a gap in the curve and a marked step, never a point.
+  applyEvent(model, progress(2, null, null), {}, change);
   assert.ok(Number.isNaN(model.loss[1]) && Number.isNaN(model.lossAverage[1]));
+  assert.deepEqual(model.nonFiniteSteps, [2]);
   applyEvent(model, { type: 'error', message: 'boom' }, {}, change);
   assert.equal(model.status, 'failed');
   assert.deepEqual(change, { chart: true, summary: true, gallery: true, notices: true });
@@ -84,4 +85,40 @@ test('a saved state comes back only when it is whole', () => {
   assert.equal(modelFromState({ ...roundTripped, version: 2 }), null);
   assert.equal(modelFromState({ ...roundTripped, loss: [] }), null);
   assert.equal(modelFromState(undefined), null);
+});
+
+test('-1 is a loss like any other now: only null marks a non-finite step', () => {
+  const model = emptyModel();
+  applyEvent(model, progress(1, -1, -1), {}, noChange());
+  assert.deepEqual([model.loss[0], model.lossAverage[0], model.nonFiniteSteps], [-1, -1, []]);
+});
+
+test('non-finite steps survive thinning, a rollback past them drops them, and the best loss ignores them', () => {
+  const model = emptyModel(null, 2_000);
+  // Steps 4 and 6 sit at odd indices (3, 5) of the thinned part, which thinning drops; 1_501 is in the whole tail.
+  const nonFinite = new Set([4, 6, 1_501]);
+  for (let step = 1; step <= 2_001; step++) applyEvent(model, nonFinite.has(step) ? progress(step, null, step === 4 ? null : 0.2) : progress(step, 0.3, 0.25), {}, noChange());
+  assert.deepEqual(model.nonFiniteSteps, [4, 6, 1_501]);
+  // Thinning kept them because they are gaps, and still dropped the other odd indices (step 8).
+  for (const step of [4, 6]) {
+    const i = model.steps.indexOf(step);
+    assert.ok(i >= 0 && Number.isNaN(model.loss[i]), `step ${step} kept as a gap`);
+  }
+  assert.equal(model.steps.indexOf(8), -1);
+  assert.equal(model.bestLoss, 0.2);
+  applyEvent(model, progress(1_000, 0.1, 0.1), {}, noChange());
+  assert.deepEqual(model.nonFiniteSteps, [4, 6]);
+});
+
+test('a saved state brings the gaps back as NaN, not as null (which a chart draws as 0)', () => {
+  const model = emptyModel();
+  applyEvent(model, progress(1), {}, noChange());
+  applyEvent(model, progress(2, null, 0.12), {}, noChange());
+  const restored = modelFromState(JSON.parse(JSON.stringify(model)))!;
+  assert.ok(Number.isNaN(restored.loss[1]));
+  assert.deepEqual(restored.nonFiniteSteps, [2]);
+  // A state saved before non-finite steps were tracked still loads.
+  const older = JSON.parse(JSON.stringify(model));
+  delete older.nonFiniteSteps;
+  assert.deepEqual(modelFromState(older)!.nonFiniteSteps, []);
 });

@@ -247,7 +247,7 @@ describe('monitor page', () => {
     const figures = await monitor.page.$$eval('#figures .figure', (nodes) => Object.fromEntries(nodes.map((n) => [n.querySelector('dt')!.textContent, n.querySelector('dd')!.textContent])));
     const last = progressOf(events).at(-1)!;
     assert.equal(figures['Step'], '300 / 1,000');
-    assert.equal(figures['Loss'], last.loss.toFixed(4));
+    assert.equal(figures['Loss'], last.loss!.toFixed(4));
     assert.equal(figures['Learning rate'], '0.002');
     assert.equal(figures['Speed'], '2.50 steps/s');
     assert.equal(figures['ETA'], '4 min 40 s'); // (1000 - 300) / 2.5 = 280 s
@@ -505,7 +505,7 @@ describe('monitor page', () => {
 
 // Keep the fixture honest: the zones it claims to pass through are really in its numbers.
 test('the fixture run passes through every loss zone', () => {
-  const averages = progressOf(tinyRunEvents('/run')).map((p) => p.lossAverage);
+  const averages = progressOf(tinyRunEvents('/run')).map((p) => p.lossAverage ?? Number.NaN);
   assert.ok(averages.some((a) => a > 0.3));
   assert.ok(averages.some((a) => a >= 0.17 && a <= 0.25));
   assert.ok(averages.some((a) => a >= 0.08 && a <= 0.13));

@@ -24,10 +24,21 @@ export function guidanceAction(entry: GuidanceEntry): { label: string; action: M
     case 'plateau':
       return { label: 'Open lint results', action: { type: 'openLintResults' }, needsTrainer: false };
     case 'diverged':
-      return entry.rollbackTo
+      // Back to the best save with the plan's next rate; with nothing saved yet, just the lower rate.
+      if (entry.rollbackTo) {
+        return {
+          label: `Roll back to step ${entry.rollbackTo.step} (loss ${formatLoss(entry.rollbackTo.loss)})`,
+          action:
+            entry.suggestedLearningRate !== undefined
+              ? { type: 'rollback', embeddingPath: entry.rollbackTo.path, schedule: formatLearningRate(entry.suggestedLearningRate) }
+              : { type: 'rollback', embeddingPath: entry.rollbackTo.path },
+          needsTrainer: true,
+        };
+      }
+      return entry.suggestedLearningRate !== undefined
         ? {
-            label: `Roll back to step ${entry.rollbackTo.step} (loss ${formatLoss(entry.rollbackTo.loss)})`,
-            action: { type: 'rollback', embeddingPath: entry.rollbackTo.path },
+            label: `Lower the learning rate to ${formatLearningRate(entry.suggestedLearningRate)}`,
+            action: { type: 'setLearningRate', schedule: formatLearningRate(entry.suggestedLearningRate) },
             needsTrainer: true,
           }
         : null;

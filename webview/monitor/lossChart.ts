@@ -1,5 +1,7 @@
 // The loss chart: loss per step (faint), its moving average (bold), the learning rate on a
 // logarithmic second axis, diamonds where embeddings were saved, and the tutorial's zones behind.
+// A step whose loss was not finite is a gap in the lines and a red marker along the top edge
+// (never a point at some stand-in value), named in the legend.
 // Built for thousands of points: no animation, pre-parsed {x, y} data, and our own min-max
 // decimation to a bounded number of points (chart.js's update cost grows with every point it holds).
 
@@ -13,13 +15,23 @@ import { minMaxDecimation } from './minMaxDecimation';
 const { Chart, Legend, LinearScale, LineController, LineElement, LogarithmicScale, PointElement, Tooltip } = chartJs;
 Chart.register(LineController, LineElement, PointElement, LinearScale, LogarithmicScale, Tooltip, Legend, lossZonesPlugin);
 
+/** The loss axis shows at least 0–0.4 (suggestedMax): the markers sit no lower than its top. */
+const nonFiniteMarkerFloor = 0.4;
+
 /** Min-max buckets per series: 2 points per bucket, so at most ~1,600 points per dataset. */
 const drawBuckets = 800;
 
 type Point = { x: number; y: number };
 type LineDataset = ChartJs.ChartDataset<'line', Point[]>;
 
-export const datasetIndex = { loss: 0, lossAverage: 1, learningRate: 2, saved: 3 } as const;
+export const datasetIndex = { loss: 0, lossAverage: 1, learningRate: 2, saved: 3, nonFinite: 4 } as const;
+
+/** The legend's words for the non-finite markers: the step itself when there is one. */
+export function nonFiniteLegendLabel(steps: readonly number[]): string {
+  if (steps.length === 0) return 'Loss not finite';
+  if (steps.length === 1) return `Loss not finite at step ${steps[0]}`;
+  return `Loss not finite at ${steps.length} steps (first ${steps[0]}, last ${steps[steps.length - 1]})`;
+}
 
 export class LossChart {
   readonly chart: ChartJs.Chart<'line', Point[]>;
@@ -57,13 +69,18 @@ export class LossChart {
           },
         },
         plugins: {
-          legend: { position: 'top', labels: { usePointStyle: true, boxHeight: 8 } },
+          legend: {
+            position: 'top',
+            // The non-finite entry shows only when there is something to name.
+            labels: { usePointStyle: true, boxHeight: 8, filter: (item, data) => item.datasetIndex !== datasetIndex.nonFinite || data.datasets[datasetIndex.nonFinite].data.length > 0 },
+          },
           tooltip: {
             callbacks: {
               title: (items) => (items.length ? `step ${items[0].parsed.x}` : ''),
               label: (item) => {
                 const y = item.parsed.y ?? NaN;
                 const label = item.dataset.label ?? '';
+                if (item.datasetIndex === datasetIndex.nonFinite) return 'Loss not finite: the step was skipped';
                 return item.datasetIndex === datasetIndex.learningRate ? `${label}: ${formatLearningRate(y)}` : `${label}: ${formatLoss(y)}`;
               },
             },
@@ -107,6 +124,21 @@ export class LossChart {
         pointBorderColor: colors.foreground,
         pointBackgroundColor: colors.saved,
       },
+      {
+        label: nonFiniteLegendLabel(this.nonFiniteSteps),
+        data: this.nonFinitePoints,
+        yAxisID: 'y',
+        showLine: false,
+        pointStyle: 'triangle',
+        pointRotation: 180,
+        pointRadius: 6,
+        pointHoverRadius: 8,
+        borderWidth: 1.5,
+        borderColor: colors.diverged,
+        backgroundColor: colors.diverged,
+        pointBorderColor: colors.diverged,
+        pointBackgroundColor: colors.diverged,
+      },
     ].map((dataset, i) => ({ ...dataset, hidden: hidden(i) }) as LineDataset);
   }
 
@@ -134,6 +166,8 @@ export class LossChart {
   }
 
   private savedPoints: Point[] = [];
+  private nonFinitePoints: Point[] = [];
+  private nonFiniteSteps: number[] = [];
   private series = { loss: [] as Point[], lossAverage: [] as Point[], learningRate: [] as Point[] };
   private drawnFrom = 0;
 
@@ -153,6 +187,12 @@ export class LossChart {
     datasets[datasetIndex.learningRate].data = learningRate;
     this.savedPoints = model.saved.filter((m) => Number.isFinite(m.loss)).map((m) => ({ x: m.step, y: m.loss }));
     datasets[datasetIndex.saved].data = this.savedPoints;
+    // Markers along the top of the loss range drawn, so they never read as a loss value on the curve.
+    this.nonFiniteSteps = model.nonFiniteSteps.slice();
+    const top = [...loss, ...this.savedPoints].reduce((m, p) => (Number.isFinite(p.y) ? Math.max(m, p.y) : m), nonFiniteMarkerFloor);
+    this.nonFinitePoints = this.nonFiniteSteps.map((step) => ({ x: step, y: top }));
+    datasets[datasetIndex.nonFinite].data = this.nonFinitePoints;
+    datasets[datasetIndex.nonFinite].label = nonFiniteLegendLabel(this.nonFiniteSteps);
     const scales = this.chart.options.scales!;
     // Whole decades around the rates used, so a change of rate reads as a step, not a cliff.
     const rates = learningRate.length > 0 ? learningRate.reduce(([lo, hi], p) => [Math.min(lo, p.y), Math.max(hi, p.y)], [Infinity, -Infinity]) : null;

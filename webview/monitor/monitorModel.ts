@@ -31,9 +31,12 @@ export interface ModelState {
   session: MonitorSession | null;
   received: number;
   steps: number[];
+  /** NaN where the step's loss was not finite (null once the state went through JSON; modelFromState restores NaN). */
   loss: number[];
   lossAverage: number[];
   learningRate: number[];
+  /** Steps whose loss was not finite (the trainer sent null), in order; never thinned. */
+  nonFiniteSteps: number[];
   /** Points kept at full resolution before older ones are thinned. */
   pointLimit: number;
   latest: EventOf<'progress'> | null;
@@ -65,6 +68,7 @@ export function emptyModel(session: MonitorSession | null = null, pointLimit = d
     loss: [],
     lossAverage: [],
     learningRate: [],
+    nonFiniteSteps: [],
     pointLimit,
     latest: null,
     started: null,
@@ -88,7 +92,10 @@ export function modelFromState(state: unknown): ModelState | null {
   if (candidate.version !== 1 || !Array.isArray(candidate.steps) || !Array.isArray(candidate.loss)) return null;
   const n = candidate.steps.length;
   if (candidate.loss.length !== n || candidate.lossAverage?.length !== n || candidate.learningRate?.length !== n) return null;
-  return candidate as ModelState;
+  if (candidate.nonFiniteSteps !== undefined && !Array.isArray(candidate.nonFiniteSteps)) return null;
+  // JSON turned the NaN gaps into null: put them back, so nothing reads a gap as a loss of 0.
+  const gaps = (column: unknown[]) => column.map((v) => (typeof v === 'number' ? v : Number.NaN));
+  return { ...candidate, loss: gaps(candidate.loss), lossAverage: gaps(candidate.lossAverage!), nonFiniteSteps: candidate.nonFiniteSteps ?? [] } as ModelState;
 }
 
 /** What changed, so the page redraws only those parts. */
@@ -120,7 +127,7 @@ export function applyEvent(model: ModelState, event: TrainerEvent, imageUris: Re
       addPoint(model, event);
       model.latest = event;
       if (model.status === 'waiting') model.status = 'running';
-      if (event.lossAverage >= 0 && (model.bestLoss === null || event.lossAverage < model.bestLoss)) model.bestLoss = event.lossAverage;
+      if (event.lossAverage !== null && (model.bestLoss === null || event.lossAverage < model.bestLoss)) model.bestLoss = event.lossAverage;
       change.chart = true;
       change.summary = true;
       break;
@@ -183,19 +190,24 @@ function addPoint(model: ModelState, event: EventOf<'progress'>): void {
   if (end < model.steps.length) {
     for (const column of [model.steps, model.loss, model.lossAverage, model.learningRate]) column.length = end;
   }
+  while (model.nonFiniteSteps.length > 0 && model.nonFiniteSteps[model.nonFiniteSteps.length - 1] >= event.step) model.nonFiniteSteps.pop();
   model.steps.push(event.step);
-  // JSON has no NaN/Infinity: the trainer sends -1 for a non-finite loss (and reports it through a
-  // 'diverged' guidance). Kept as a gap in the curve (NaN, null once saved), never drawn as -1.
-  model.loss.push(event.loss >= 0 ? event.loss : NaN);
-  model.lossAverage.push(event.lossAverage >= 0 ? event.lossAverage : NaN);
+  // A null loss was not finite (JSON has no NaN): a gap in the curve and a marker, never a point.
+  model.loss.push(event.loss ?? Number.NaN);
+  model.lossAverage.push(event.lossAverage ?? Number.NaN);
+  if (event.loss === null) model.nonFiniteSteps.push(event.step);
   model.learningRate.push(event.learningRate);
   if (model.steps.length > model.pointLimit) thinOlderPoints(model);
 }
 
-/** Drops every other point outside the recent tail, so a 100k-step run stays light to draw and to save. */
+/**
+ * Drops every other point outside the recent tail, so a 100k-step run stays light to draw and to
+ * save. Gaps (non-finite losses) are kept: dropping one would join the line across it.
+ */
 function thinOlderPoints(model: ModelState): void {
   const tailStart = Math.max(0, model.steps.length - Math.min(wholeTail, Math.floor(model.pointLimit / 2)));
-  const keep = (i: number) => i >= tailStart || i % 2 === 0;
+  const loss = model.loss;
+  const keep = (i: number) => i >= tailStart || i % 2 === 0 || Number.isNaN(loss[i]);
   for (const key of ['steps', 'loss', 'lossAverage', 'learningRate'] as const) {
     model[key] = model[key].filter((_, i) => keep(i));
   }

@@ -31,6 +31,14 @@ export function statusLabel(model: ModelState): string {
 
 const count = (n: number) => n.toLocaleString('en-US');
 
+/** The sentence under the chart naming the steps whose loss was not finite; '' when none. */
+export function nonFiniteNote(steps: readonly number[]): string {
+  if (steps.length === 0) return '';
+  const listed = steps.length <= 5 ? steps.map(count).join(', ') : `${steps.slice(0, 3).map(count).join(', ')} … ${count(steps[steps.length - 1])}`;
+  const where = steps.length === 1 ? `at step ${listed}` : `at ${count(steps.length)} steps (${listed})`;
+  return `Loss not finite ${where}: ${steps.length === 1 ? 'that step was' : 'those steps were'} skipped and drawn as a gap. Lower the learning rate (the tutorial's plan: 0.005, then 0.0001, then 0.00001).`;
+}
+
 export function renderSummary(model: ModelState, post: (action: MonitorAction) => void): void {
   const live = model.session?.live ?? false;
   const started = model.started;
@@ -45,7 +53,7 @@ export function renderSummary(model: ModelState, post: (action: MonitorAction) =
   fillDefinitionGroups(byId('figures'), [
     ['Step', maxSteps > 0 ? `${count(step)} / ${count(maxSteps)}` : count(step)],
     ['Epoch', latest ? `${latest.epoch} (step ${latest.epochStep})` : '—'],
-    ['Loss', formatLoss(latest?.loss)],
+    ['Loss', latest && latest.loss === null ? 'not finite' : formatLoss(latest?.loss)],
     ['Moving average', formatLoss(latest?.lossAverage)],
     ['Best loss', formatLoss(model.bestLoss)],
     ['Learning rate', formatLearningRate(latest?.learningRate)],
@@ -53,6 +61,11 @@ export function renderSummary(model: ModelState, post: (action: MonitorAction) =
     ['ETA', model.status === 'running' && live ? formatDuration(latest?.etaSeconds) : '—'],
     ['Memory', latest && live ? `${formatBytes(latest.memory.rssBytes)} (peak ${formatBytes(latest.memory.peakRssBytes)})` : '—'],
   ]);
+  const lossNote = byId('loss-note');
+  const nonFinite = nonFiniteNote(model.nonFiniteSteps);
+  lossNote.hidden = nonFinite === '';
+  setText(lossNote, nonFinite);
+
   const progress = byId<HTMLProgressElement>('step-progress');
   progress.max = Math.max(1, maxSteps);
   progress.value = Math.min(step, progress.max);

@@ -88,6 +88,11 @@ export function runConfigFromArgs(args: string[]): { config: RunConfig; resume: 
   return { config, resume: values.resume ?? false, json: values.json ?? false, help: values.help ?? false };
 }
 
+/** A loss as the console shows it; null (not finite) as `nan`, the way A1111's console and CSV write it. */
+function lossText(loss: number | null): string {
+  return loss === null ? 'nan' : loss.toFixed(4);
+}
+
 export function formatEvent(event: TrainerEvent): string | null {
   switch (event.type) {
     case 'started':
@@ -95,8 +100,9 @@ export function formatEvent(event: TrainerEvent): string | null {
     case 'phase':
       return event.phase === 'encoding-latents' && event.current !== undefined && event.current !== event.total && event.current !== 0 ? null : `${event.phase}: ${event.detail}`;
     case 'progress':
-      return event.step % 10 === 0 || event.step === 1
-        ? `step ${event.step} epoch ${event.epoch} loss ${event.loss.toFixed(4)} avg ${event.lossAverage.toFixed(4)} lr ${event.learningRate} ${event.stepsPerSecond.toFixed(2)} it/s${event.etaSeconds !== null ? ` eta ${Math.round(event.etaSeconds)}s` : ''}`
+      // A non-finite step is always printed: it is the line that explains the 'diverged' after it.
+      return event.step % 10 === 0 || event.step === 1 || event.loss === null
+        ? `step ${event.step} epoch ${event.epoch} loss ${lossText(event.loss)} avg ${lossText(event.lossAverage)} lr ${event.learningRate} ${event.stepsPerSecond.toFixed(2)} it/s${event.etaSeconds !== null ? ` eta ${Math.round(event.etaSeconds)}s` : ''}`
         : null;
     case 'saved':
       return event.kind === 'embedding' ? `saved ${event.path}` : null;

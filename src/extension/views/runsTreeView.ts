@@ -6,6 +6,7 @@ import { basename } from 'node:path';
 import type { RunFolderSummary } from '../training/runFolders';
 import type { RunSnapshot } from '../training/runRegistry';
 import type { TrainingSession } from '../training/trainingSession';
+import { snapshotLossText } from './snapshotLoss';
 
 export const runsViewId = 'embeddingStudio.runs';
 
@@ -16,7 +17,8 @@ type RunsNode =
 function runDescription(node: Extract<RunsNode, { kind: 'run' }>): string {
   const live = node.live;
   if (live && (live.status === 'training' || live.status === 'paused' || live.status === 'starting')) {
-    const loss = live.lossAverage !== null ? ` · loss ${live.lossAverage.toFixed(3)}` : '';
+    const lossText = snapshotLossText(live);
+    const loss = lossText ? ` · ${lossText}` : '';
     const best = live.bestLoss !== null ? ` · best ${live.bestLoss.toFixed(3)}` : '';
     return `${live.status} · step ${live.step}/${live.maxSteps}${loss}${best}`;
   }
