@@ -251,6 +251,8 @@ export class TrainingLoop {
         emit({ type: 'phase', phase: 'training', detail: `step ${step}` });
       }
     }
+    // A diverged run saves nothing, but its log keeps every step, the non-finite one included.
+    if (reason === 'diverged') this.flushLossRows();
     const finalPath = reason === 'diverged' ? null : this.save(this.stepsDone, true);
     return { reason, step: this.stepsDone, embeddingPath: finalPath ?? this.lastSavedPath, bestLoss: this.bestLoss };
   }

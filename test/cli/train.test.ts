@@ -73,3 +73,29 @@ test('create-embedding writes emb_params from the init text and refuses to overw
   assert.match(again.stderr, /already exists.*--overwrite/);
   assert.equal(cli(...args, '--overwrite').status, 0);
 });
+
+// A learning rate past float32's range (3.4e38) turns the vectors into ±Infinity after one AdamW
+// step, so the tiny model's real ONNX step computes a NaN loss at step 2: no seam, no stand-in.
+test('train with an absurd learning rate: step 2 is not finite — null in --json, "loss nan" in text, nan in the CSV, exit 1', () => {
+  const args = [...tiny, '--name', 'nantest', '--vectors', '2', '--steps', '4', '--save-every', '0', '--preview-every', '0', '--seed', '5', '--lr', '1e39'];
+  const jsonOut = join(root, 'nan-json');
+  const r = cli('train', ...args, '--out', jsonOut, '--json');
+  assert.equal(r.status, 1, r.stderr);
+  const events: TrainerEvent[] = r.stdout.trim().split('\n').map((line) => parseTrainerEvent(JSON.parse(line)));
+  const progress = events.filter((e): e is Extract<TrainerEvent, { type: 'progress' }> => e.type === 'progress');
+  assert.deepEqual(progress.map((p) => [p.step, p.loss === null ? null : 'finite']), [[1, 'finite'], [2, null]]);
+  assert.ok(!r.stdout.includes('-1,') && !r.stdout.includes('"loss":-1'), 'no -1 stand-in');
+  const guidance = events.find((e) => e.type === 'guidance');
+  assert.ok(guidance && guidance.type === 'guidance' && guidance.kind === 'diverged' && guidance.step === 2, JSON.stringify(guidance));
+  assert.match(guidance.message, /this step was skipped/);
+  assert.match(guidance.message, /restart with the learning rate lowered to 0.005/);
+  const finished = events.at(-1);
+  assert.deepEqual(finished?.type === 'finished' && [finished.reason, finished.step, finished.embeddingPath], ['diverged', 2, null]);
+  assert.equal(readFileSync(join(jsonOut, 'textual_inversion_loss.csv'), 'utf8').trim().split('\n')[2], '2,0,1,nan,1e+39');
+
+  const text = cli('train', ...args, '--out', join(root, 'nan-text'));
+  assert.equal(text.status, 1, text.stderr);
+  assert.match(text.stdout, /^step 2 epoch 0 loss nan avg \d+\.\d{4} lr 1e\+39 /m);
+  assert.match(text.stdout, /^\[diverged\] the loss is not finite \(NaN\) at step 2: this step was skipped/m);
+  assert.match(text.stdout, /^finished \(diverged\) at step 2; embedding none/m);
+});

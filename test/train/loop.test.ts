@@ -18,6 +18,7 @@ import { createTrainingRandom } from '../../src/train/trainingRandom';
 import type { TextualInversionStep, TrainingBatch } from '../../src/train/trainingStep';
 import type { TrainerCommand, TrainerEvent } from '../../src/protocol/trainerMessages';
 import { readEmbeddingFile } from '../../src/train/embeddingFile';
+import { parseTrainerEvent } from '../../src/protocol/trainerMessages';
 import { runStateFileName } from '../../src/train/runState';
 
 const tokenizer = ClipTokenizer.fromBpeFile(join(__dirname, '../../../shared/clip-vocab/bpe_simple_vocab_16e6.txt.gz'));
@@ -45,7 +46,7 @@ const closedFormStep: TextualInversionStep = {
   async release() {},
 };
 
-function makeLoop(runDir: string, overrides: Record<string, unknown>, commands: TrainerCommand[] = [], events: TrainerEvent[] = [], nextCommand?: () => TrainerCommand | undefined, onEvent?: (e: TrainerEvent) => void) {
+function makeLoop(runDir: string, overrides: Record<string, unknown>, commands: TrainerCommand[] = [], events: TrainerEvent[] = [], nextCommand?: () => TrainerCommand | undefined, onEvent?: (e: TrainerEvent) => void, step: TextualInversionStep = closedFormStep) {
   const config = mergeRunConfig({ model: 'm', data: 'd', name: 'testemb', vectors: vectorsCount, maxSteps: 12, saveEvery: 4, previewEvery: 0, writeCsvEvery: 1, batchSize: 2, gradientAccumulation: 2, seed: 7, shuffleTags: true, tagDropOut: 0.2, latentSampling: 'random', ...overrides });
   const latentRandom = createTrainingRandom(99);
   const dists = [0, 1, 2, 3, 4].map((k) => ({ mean: new Float32Array(16).map((_, i) => Math.sin(k + i)), logvar: new Float32Array(16).fill(-2) }));
@@ -54,7 +55,7 @@ function makeLoop(runDir: string, overrides: Record<string, unknown>, commands: 
   return new TrainingLoop({
     config,
     runDir,
-    step: closedFormStep,
+    step,
     tokenizer,
     template: parsePromptTemplate('a picture of [name], [filewords]\n[filewords], art by [name]', 't'),
     latents,
@@ -150,4 +151,78 @@ test('a schedule that ends before max steps ends the run with schedule-ended', a
   const r = await makeLoop(dir, { maxSteps: 10, learnRate: '0.005:4' }).run();
   assert.equal(r.reason, 'schedule-ended');
   assert.equal(r.step, 4);
+});
+
+/** The closed-form step, except that its `nanCall`-th run (0-based) returns a NaN loss and gradient, as an overflow does. */
+function stepWithNaNAt(nanCall: number): TextualInversionStep {
+  let calls = 0;
+  return {
+    ...closedFormStep,
+    async run(batch, v) {
+      const result = await closedFormStep.run(batch, v);
+      return calls++ === nanCall ? { loss: Number.NaN, gradient: result.gradient.map(() => Number.NaN) } : result;
+    },
+  };
+}
+
+type Progress = Extract<TrainerEvent, { type: 'progress' }>;
+type Guidance = Extract<TrainerEvent, { type: 'guidance' }>;
+
+test('a NaN loss: progress says null, the step is skipped, diverged says so and what to do, the CSV says nan', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'loop-nan-'));
+  const events: TrainerEvent[] = [];
+  // Two batches per step (gradientAccumulation 2): run 10 is the first batch of step 6.
+  const loop = makeLoop(dir, { maxSteps: 12, saveEvery: 4, writeCsvEvery: 500 }, [], events, undefined, undefined, stepWithNaNAt(10));
+  const result = await loop.run();
+  assert.deepEqual([result.reason, result.step, result.embeddingPath], ['diverged', 6, join(dir, 'embeddings', 'testemb-4.safetensors')]);
+  // Every event is valid on the wire: no NaN travels, nothing is refused.
+  for (const event of events) parseTrainerEvent(JSON.parse(JSON.stringify(event)));
+  const progress = events.filter((e): e is Progress => e.type === 'progress');
+  assert.deepEqual(progress.map((p) => p.step), [1, 2, 3, 4, 5, 6]);
+  assert.equal(progress[5].loss, null);
+  assert.ok(progress.slice(0, 5).every((p) => typeof p.loss === 'number' && p.loss >= 0), 'no -1 or other stand-in before it');
+  // The average is of the finite losses 1..5, computed here from what was reported.
+  const finiteMean = progress.slice(0, 5).reduce((s, p) => s + p.loss!, 0) / 5;
+  assert.ok(Math.abs(progress[5].lossAverage! - finiteMean) < 1e-12, `${progress[5].lossAverage} vs ${finiteMean}`);
+  const diverged = events.filter((e): e is Guidance => e.type === 'guidance' && e.kind === 'diverged');
+  assert.equal(diverged.length, 1);
+  assert.equal(diverged[0].step, 6);
+  assert.ok(events.indexOf(diverged[0]) > events.indexOf(progress[5]), 'the guidance follows the progress it explains');
+  assert.match(diverged[0].message, /the loss is not finite \(NaN\) at step 6: this step was skipped \(the embedding was not updated\)/);
+  assert.match(diverged[0].message, /continue with the learning rate lowered to 0.0001/);
+  assert.equal(diverged[0].suggestedLearningRate, 0.0001);
+  assert.equal(diverged[0].rollbackTo?.path, join(dir, 'embeddings', 'testemb-4.safetensors'));
+  // Skipped means skipped: the vectors are those of the same run stopped after step 5.
+  const fiveSteps = makeLoop(mkdtempSync(join(tmpdir(), 'loop-nan5-')), { maxSteps: 5, saveEvery: 4 });
+  await fiveSteps.run();
+  assert.deepEqual([...loop.currentVectors], [...fiveSteps.currentVectors]);
+  // The log was flushed although the run ended without a final save; step 6 is written as A1111 would.
+  const csv = readFileSync(join(dir, 'textual_inversion_loss.csv'), 'utf8').trim().split('\n');
+  assert.equal(csv.length, 7);
+  assert.equal(csv[6], '6,5,0,nan,0.005');
+});
+
+test('with auto-rollback, a NaN loss rolls back to the best save and goes on at the next lower rate', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'loop-nan-rb-'));
+  const events: TrainerEvent[] = [];
+  const loop = makeLoop(dir, { maxSteps: 10, saveEvery: 4, autoRollback: true }, [], events, undefined, undefined, stepWithNaNAt(10));
+  const result = await loop.run();
+  assert.deepEqual([result.reason, result.step], ['completed', 10]);
+  const progress = events.filter((e): e is Progress => e.type === 'progress');
+  assert.deepEqual(progress.map((p) => [p.step, p.loss === null ? 'null' : 'number', p.learningRate]), [
+    [1, 'number', 0.005],
+    [2, 'number', 0.005],
+    [3, 'number', 0.005],
+    [4, 'number', 0.005],
+    [5, 'number', 0.005],
+    [6, 'null', 0.005],
+    [7, 'number', 0.0001],
+    [8, 'number', 0.0001],
+    [9, 'number', 0.0001],
+    [10, 'number', 0.0001],
+  ]);
+  assert.ok(events.some((e) => e.type === 'learningRateChanged' && e.step === 6 && e.learningRate === 0.0001));
+  assert.ok(events.some((e) => e.type === 'log' && /rolled back to .*testemb-4\.safetensors/.test(e.message)));
+  const csv = readFileSync(join(dir, 'textual_inversion_loss.csv'), 'utf8').trim().split('\n');
+  assert.deepEqual(csv.slice(6, 8), ['6,5,0,nan,0.005', `7,6,0,${progress[6].loss!.toFixed(7)},0.0001`]);
 });

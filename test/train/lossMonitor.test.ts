@@ -57,3 +57,35 @@ test('three alike previews suggest the next lower rate of the plan', () => {
   assert.deepEqual(m.observePreview(2000, 0.01, 0.005), []); // said once
   assert.deepEqual(m.observePreview(2500, 0.2, 0.005), []);
 });
+
+test('a non-finite loss says the step was skipped and offers the plan’s next rate', () => {
+  const m = new LossMonitor(options);
+  m.noteSaved('e-2.safetensors', 2, 0.12);
+  const [event] = m.observe(3, Number.POSITIVE_INFINITY, 0.05);
+  assert.equal(event.kind, 'diverged');
+  assert.match(event.message, /the loss is not finite \(Infinity\) at step 3/);
+  assert.match(event.message, /this step was skipped \(the embedding was not updated\)/);
+  assert.match(event.message, /the learning rate 0.05 is too high/);
+  // 0.05 is above the tutorial's start: back to 0.005, the first rate of the plan.
+  assert.match(event.message, /Roll back to e-2.safetensors \(step 2, loss 0.1200\) and continue with the learning rate lowered to 0.005/);
+  assert.equal(event.suggestedLearningRate, 0.005);
+  assert.deepEqual(event.rollbackTo, { path: 'e-2.safetensors', step: 2, loss: 0.12 });
+  // The window holds finite losses only: the average is untouched by the non-finite step.
+  const m2 = new LossMonitor(options);
+  m2.observe(1, 0.2, 0.005);
+  m2.observe(2, Number.NaN, 0.005);
+  assert.equal(m2.average, 0.2);
+});
+
+test('a finite loss with a non-finite gradient is also a skipped step; at the floor rate the advice says so', () => {
+  const m = new LossMonitor(options);
+  const [event] = m.observe(8, 0.5, 0.0001, false);
+  assert.equal(event.kind, 'diverged');
+  assert.match(event.message, /the gradient is not finite at step 8 \(loss 0.5000\): this step was skipped/);
+  assert.match(event.message, /restart with the learning rate lowered to 0.00001/);
+  assert.equal(event.suggestedLearningRate, 0.00001);
+  const floor = new LossMonitor(options);
+  const [atFloor] = floor.observe(9, Number.NaN, 0.000001);
+  assert.equal(atFloor.suggestedLearningRate, undefined);
+  assert.match(atFloor.message, /already at the tutorial's floor \(0.000001\)/);
+});
