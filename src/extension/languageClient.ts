@@ -26,7 +26,10 @@ export async function startCaptionClient(context: vscode.ExtensionContext, confi
     run: { module, transport: TransportKind.ipc },
     debug: { module, transport: TransportKind.ipc, options: { execArgv: ['--nolazy', '--inspect=6011'] } },
   };
-  const initializationOptions: CaptionServerInitializationOptions = { settings: config.serverSettings };
+  // The tokenizer paths too, so the first lint already counts caption tokens exactly.
+  const initializationOptions: CaptionServerInitializationOptions = {
+    settings: { ...config.serverSettings, tokenizerPath: config.tokenizerPath, modelPath: config.modelPath },
+  };
   const clientOptions: LanguageClientOptions = {
     documentSelector: captionDocumentSelector,
     initializationOptions,

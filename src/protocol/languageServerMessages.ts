@@ -15,6 +15,14 @@ export interface CaptionServerSettings {
     /** User vague tags: general tag → specific alternatives. */
     extraVagueTags: Record<string, string[]>;
   };
+  /**
+   * Where the CLIP tokenizer is (exact caption-length counts); empty or absent: beside the model,
+   * then the Hugging Face cache. In Restricted Mode VS Code leaves out workspace values of these
+   * two (package.json `restrictedConfigurations`), so the server never reads a path that only an
+   * untrusted workspace named.
+   */
+  tokenizerPath?: string;
+  modelPath?: string;
 }
 
 /** Sent once by the client as `initializationOptions` of `initialize`. */

@@ -1,6 +1,8 @@
 // DatasetLinter over the real dataset index (src/dataset) and lint engine (src/lint): one
 // DatasetIndex + LintSession per workspace folder. Index changes are collected and handed to the
 // engine's incremental `update` at the next lint, so a keystroke re-lints only what it affects.
+// caption-length counts exactly with the CLIP tokenizer found from the settings (or the Hugging
+// Face cache); it is parsed (~0.2 s) while the first index build waits on the disk.
 import { isAbsolute, relative } from 'node:path';
 import { DatasetIndex, type IndexChange } from '../dataset/datasetIndex';
 import { parseCaption, tagKey } from '../dataset/caption';
@@ -11,6 +13,7 @@ import type { LintConfig } from '../lint/config';
 import type { LintDiagnostic, LintFix, Severity, TextEdit } from '../lint/types';
 import type { CaptionServerSettings, RuleDoc } from '../protocol/languageServerMessages';
 import type { DatasetLinter, DatasetSummary, LintResult, TagSpan, TagUsage } from './datasetLinter';
+import { findCaptionTokenCounter } from '../train/captionTokenCounterSearch';
 
 interface Dataset {
   index: DatasetIndex;
@@ -31,10 +34,25 @@ export class LintEngineAdapter implements DatasetLinter {
   private readonly openTexts = new Map<string, string>();
   private knownTagList: Array<{ tag: string; key: string; category: string }> | undefined;
   private usageCache: { versions: string; usage: Map<string, TagUsage> } | undefined;
+  /** The tokenizer settings and what they gave; undefined until searched for these settings. */
+  private tokenizerSearch: { settingPath?: string; modelPath?: string } = {};
+  private tokenizer: { countTokens?: (text: string) => number; description: string } | undefined;
+
+  /** Which tokenizer caption-length counts with, or why it estimates (for logs and tests). */
+  get tokenCounting(): string | undefined {
+    return this.tokenizer?.description;
+  }
 
   async index(folders: string[]): Promise<string[]> {
-    const built = await Promise.allSettled(folders.map((folder) => DatasetIndex.build(folder)));
+    // Start the scans first, so the disk works while the tokenizer is parsed.
+    const builds = Promise.allSettled(folders.map((folder) => DatasetIndex.build(folder)));
+    // A tokenizer installed since the last search is picked up by a re-index.
+    if (this.tokenizer && !this.tokenizer.countTokens) this.tokenizer = undefined;
+    await new Promise((resolveSoon) => setImmediate(resolveSoon));
+    const tokenizerProblem = this.ensureTokenizer();
+    const built = await builds;
     const problems = built.flatMap((b) => (b.status === 'rejected' ? [b.reason instanceof Error ? b.reason.message : String(b.reason)] : []));
+    if (tokenizerProblem) problems.push(tokenizerProblem);
     const indexes = built.flatMap((b) => (b.status === 'fulfilled' ? [b.value] : []));
     this.datasets = indexes.map((index) => ({ index, session: new LintSession(index, this.config), pending: undefined, pendingSettings: false }));
     for (const [file, text] of this.openTexts) this.datasetOf(file)?.index.setCaptionText(file, text);
@@ -80,11 +98,32 @@ export class LintEngineAdapter implements DatasetLinter {
   }
 
   configure(settings: CaptionServerSettings): void {
-    this.config = { rules: settings.lint.rules, extraVagueTags: settings.lint.extraVagueTags };
+    if (settings.tokenizerPath !== this.tokenizerSearch.settingPath || settings.modelPath !== this.tokenizerSearch.modelPath) {
+      this.tokenizerSearch = { settingPath: settings.tokenizerPath, modelPath: settings.modelPath };
+      this.tokenizer = undefined;
+    }
+    this.config = { rules: settings.lint.rules, extraVagueTags: settings.lint.extraVagueTags, countTokens: this.tokenizer?.countTokens };
     for (const dataset of this.datasets) dataset.pendingSettings = true;
   }
 
+  /**
+   * Searches and loads the tokenizer for the current settings once; caption-length estimates
+   * without one. Returns the problem when the tokenizer the user set cannot be used.
+   */
+  private ensureTokenizer(): string | undefined {
+    if (this.tokenizer) return undefined;
+    const result = findCaptionTokenCounter(this.tokenizerSearch);
+    this.tokenizer = result.found
+      ? { countTokens: result.counter.count, description: `CLIP token counts from ${result.description}` }
+      : { description: `CLIP token counts are estimated: ${result.reason}` };
+    this.config = { ...this.config, countTokens: this.tokenizer.countTokens };
+    return result.found ? undefined : result.problem && `caption-length counts are estimated: ${result.problem}`;
+  }
+
   lint(): LintResult {
+    // Settings changed after indexing: the new tokenizer is loaded before this lint uses it.
+    const tokenizerProblem = this.ensureTokenizer();
+    if (tokenizerProblem) process.stderr.write(`${tokenizerProblem}\n`);
     let everything = false;
     const changed: string[] = [];
     for (const dataset of this.datasets) {

@@ -20,5 +20,11 @@ export function readServerSettings(raw: unknown): CaptionServerSettings {
       if (Array.isArray(alternatives)) extraVagueTags[tag] = alternatives.filter((a): a is string => typeof a === 'string' && a.trim() !== '');
     }
   }
-  return { lint: { rules, extraVagueTags } };
+  const settings: CaptionServerSettings = { lint: { rules, extraVagueTags } };
+  // Paths only when set (an empty setting means "search").
+  for (const key of ['tokenizerPath', 'modelPath'] as const) {
+    const value = isRecord(raw) ? raw[key] : undefined;
+    if (typeof value === 'string' && value.trim() !== '') settings[key] = value.trim();
+  }
+  return settings;
 }
