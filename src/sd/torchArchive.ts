@@ -25,10 +25,11 @@ export class TorchTensorRecord {
   ) {}
 }
 
-const storageDtypes: Readonly<Record<string, SafetensorsDtype>> = {
-  HalfStorage: 'F16', FloatStorage: 'F32', BFloat16Storage: 'BF16', DoubleStorage: 'F64', LongStorage: 'I64',
-  IntStorage: 'I32', ShortStorage: 'I16', CharStorage: 'I8', ByteStorage: 'U8', BoolStorage: 'BOOL',
-};
+// a Map: a name from the file must not reach Object.prototype (`__proto__`, `constructor`)
+const storageDtypes: ReadonlyMap<string, SafetensorsDtype> = new Map([
+  ['HalfStorage', 'F16'], ['FloatStorage', 'F32'], ['BFloat16Storage', 'BF16'], ['DoubleStorage', 'F64'], ['LongStorage', 'I64'],
+  ['IntStorage', 'I32'], ['ShortStorage', 'I16'], ['CharStorage', 'I8'], ['ByteStorage', 'U8'], ['BoolStorage', 'BOOL'],
+]);
 
 export interface TorchArchive {
   source: ByteSource;
@@ -113,7 +114,7 @@ export function readTorchPickle(archive: TorchArchive, options: TorchPickleOptio
       const items = id instanceof PickleTuple ? id.items : [];
       if (items[0] !== 'storage' || !(items[1] instanceof PickleGlobal)) throw pickleRefusal(what, 'the pickle references external data that is not a torch storage');
       const type = items[1] as PickleGlobal;
-      const dtype = storageDtypes[type.name];
+      const dtype = storageDtypes.get(type.name);
       if (!dtype) throw new Error(`${what}: storage type ${type.path} is not supported`);
       return new TorchStorageRecord(dtype, String(items[2]));
     },

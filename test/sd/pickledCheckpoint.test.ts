@@ -143,6 +143,12 @@ test('refusals: views, missing storages, legacy format, unknown opcodes', () => 
   assert.throws(() => openPickledCheckpoint(legacy), /legacy \(pre-1\.6\) PyTorch file/);
   const strange = writeCkpt('strange.ckpt', Buffer.concat([op(0x80, 2), op(0x7d), op(0x28), str('t'), op(0x49), op(0x75), op(0x2e)]), {});
   assert.throws(() => openPickledCheckpoint(strange), /strange\.ckpt: pickle opcode 0x49 at byte \d+ is not supported/);
+  const proto = writeCkpt('proto.ckpt', Buffer.concat([op(0x80, 2), op(0x7d), op(0x28), str('t'), tensor('constructor', '0', 4, 0, [4], [1]), op(0x75), op(0x2e)]), { 0: new Uint8Array(16) });
+  assert.throws(() => openPickledCheckpoint(proto), /proto\.ckpt: storage type torch\.constructor is not supported/);
+  const bigEndian = join(scratch, 'big-endian.ckpt');
+  const fine = Buffer.concat([op(0x80, 2), op(0x7d), op(0x28), str('t'), tensor('FloatStorage', '0', 4, 0, [4], [1]), op(0x75), op(0x2e)]);
+  writeFileSync(bigEndian, writeStoredZip([{ name: 'm/data.pkl', data: fine }, { name: 'm/byteorder', data: Buffer.from('big') }, { name: 'm/data/0', data: new Uint8Array(16) }]));
+  assert.throws(() => openPickledCheckpoint(bigEndian), /big-endian\.ckpt: its tensors are big-endian/);
   assert.throws(() => loadCheckpoint(legacy), /legacy\.pt: this pickled PyTorch checkpoint .* could not be read safely \(a legacy \(pre-1\.6\) PyTorch file.*Checkpoint Merger/);
 });
 
