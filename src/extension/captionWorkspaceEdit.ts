@@ -1,5 +1,6 @@
 // Auto-tag captions written as ONE WorkspaceEdit, so one Undo reverts the whole run; with
-// `review`, each entry needs confirmation and VS Code shows its Refactor Preview (the diff) first.
+// `review`, each entry needs confirmation and VS Code shows its Refactor Preview (the diff) first:
+// entries start unticked there, and only the ones the user ticks are applied.
 import * as vscode from 'vscode';
 import type { CaptionFileChange } from './captionWorkspaceChanges';
 
@@ -9,6 +10,8 @@ export interface CaptionEditResult {
   written: string[];
   /** Files that changed since the plan was made (on disk or unsaved in an editor): left alone. */
   conflicts: string[];
+  /** With `review`: entries the user left unticked in the Refactor Preview. */
+  declined: string[];
 }
 
 async function exists(uri: vscode.Uri): Promise<boolean> {
@@ -22,8 +25,8 @@ async function exists(uri: vscode.Uri): Promise<boolean> {
 
 export async function applyCaptionChanges(changes: readonly CaptionFileChange[], options: { review: boolean; title: string }): Promise<CaptionEditResult> {
   const edit = new vscode.WorkspaceEdit();
-  const result: CaptionEditResult = { applied: false, written: [], conflicts: [] };
-  const replaced: vscode.TextDocument[] = [];
+  const result: CaptionEditResult = { applied: false, written: [], conflicts: [], declined: [] };
+  const planned: { change: CaptionFileChange; document?: vscode.TextDocument }[] = [];
   const metadata = (label: string): vscode.WorkspaceEditEntryMetadata | undefined =>
     options.review ? { needsConfirmation: true, label, description: options.title } : undefined;
   for (const change of changes) {
@@ -34,6 +37,7 @@ export async function applyCaptionChanges(changes: readonly CaptionFileChange[],
         continue;
       }
       edit.createFile(uri, { ignoreIfExists: false, overwrite: false, contents: Buffer.from(change.newText, 'utf8') }, metadata(change.label));
+      planned.push({ change });
     } else {
       const document = await vscode.workspace.openTextDocument(uri);
       const text = document.getText();
@@ -42,15 +46,23 @@ export async function applyCaptionChanges(changes: readonly CaptionFileChange[],
         continue;
       }
       edit.replace(uri, new vscode.Range(document.positionAt(0), document.positionAt(text.length)), change.newText, metadata(change.label));
-      replaced.push(document);
+      planned.push({ change, document });
     }
-    result.written.push(change.path);
   }
-  if (edit.size === 0) return { ...result, written: [] };
+  if (edit.size === 0) return result;
   result.applied = await vscode.workspace.applyEdit(edit);
-  if (!result.applied) return { ...result, written: [] };
-  // Training reads the files from disk: save what the edit changed in open documents (not when
-  // reviewing: the user saves after looking, and a discarded preview leaves nothing to save).
-  if (!options.review) for (const document of replaced) if (document.isDirty) await document.save();
+  if (!result.applied) return result;
+  // What was written: in the preview the user may have ticked only some entries (or none).
+  for (const { change, document } of planned) {
+    const done = document ? sameText(document, change.newText) : await exists(vscode.Uri.file(change.path));
+    (done ? result.written : result.declined).push(change.path);
+  }
+  // Training reads the files from disk: save what the edit changed (after a review too: Apply in
+  // the preview is the user's confirmation; unticked entries are not dirty and stay as they were).
+  for (const { change, document } of planned) if (document?.isDirty && result.written.includes(change.path)) await document.save();
   return result;
+}
+
+function sameText(document: vscode.TextDocument, text: string): boolean {
+  return document.getText() === text.replace(/\r?\n/g, document.eol === vscode.EndOfLine.CRLF ? '\r\n' : '\n');
 }

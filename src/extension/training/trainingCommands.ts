@@ -356,7 +356,7 @@ export function trainingCommandTable(session: TrainingSession): CommandEntry[] {
           [
             { label: 'Caption images without a caption', mode: 'new' as const },
             { label: 'Also add missing tags to existing captions', mode: 'append' as const },
-            { label: 'Review the changes first', detail: 'Add missing tags, shown in the Refactor Preview before anything is written', mode: 'append' as const, review: true },
+            { label: 'Review the changes first', detail: 'Add missing tags: the Refactor Preview shows each caption; tick the ones to write, then Apply', mode: 'append' as const, review: true },
           ],
           { title: 'Auto-tag Images' },
         );
@@ -380,7 +380,10 @@ export function trainingCommandTable(session: TrainingSession): CommandEntry[] {
           const applied = await applyCaptionChanges(captionFileChanges(plan.edits), { review, title: 'Auto-tag Images' });
           for (const f of run.failed) ctx.output.warn(`Auto-tag: ${f.image}: ${f.reason}`);
           for (const f of applied.conflicts) ctx.output.warn(`Auto-tag: ${f}: changed since the tags were planned; left alone`);
-          const outcome = plan.edits.length > 0 && !applied.applied && applied.written.length === 0 && applied.conflicts.length < plan.edits.length ? 'no captions written (the changes were discarded)' : `${applied.written.length} captions ${review ? 'changed (save them before training)' : 'written'}`;
+          const outcome =
+            plan.edits.length > 0 && !applied.applied && applied.conflicts.length < plan.edits.length
+              ? 'no captions written (the changes were discarded)'
+              : `${applied.written.length} captions written${applied.declined.length ? `, ${applied.declined.length} not ticked in the preview` : ''}`;
           void vscode.window.showInformationMessage(
             `Embedding Studio: ${run.tagged.length} images tagged on ${run.model.provider}, ${outcome}${applied.conflicts.length ? `, ${applied.conflicts.length} left alone (changed meanwhile)` : ''}${run.failed.length ? `, ${run.failed.length} failed (see the output)` : ''}${run.finished.cancelled ? ' (cancelled)' : ''}.`,
           );
