@@ -11,9 +11,10 @@ import type { ModelState } from './monitorModel';
 import { readThemeColors, withAlpha, type ThemeColors } from './themeColors';
 import { formatLearningRate, formatLoss } from './formatFigures';
 import { minMaxDecimation } from './minMaxDecimation';
+import { nonFiniteStepLinesPlugin, type NonFiniteStepLinesOptions } from './nonFiniteStepLines';
 
 const { Chart, Legend, LinearScale, LineController, LineElement, LogarithmicScale, PointElement, Tooltip } = chartJs;
-Chart.register(LineController, LineElement, PointElement, LinearScale, LogarithmicScale, Tooltip, Legend, lossZonesPlugin);
+Chart.register(LineController, LineElement, PointElement, LinearScale, LogarithmicScale, Tooltip, Legend, lossZonesPlugin, nonFiniteStepLinesPlugin);
 
 /** The loss axis shows at least 0–0.4 (suggestedMax): the markers sit no lower than its top. */
 const nonFiniteMarkerFloor = 0.4;
@@ -131,6 +132,8 @@ export class LossChart {
         showLine: false,
         pointStyle: 'triangle',
         pointRotation: 180,
+        // The marker sits on the top edge of the plot: drawn whole, not cut by the plot area.
+        clip: false,
         pointRadius: 6,
         pointHoverRadius: 8,
         borderWidth: 1.5,
@@ -155,6 +158,8 @@ export class LossChart {
       fillOpacity: colors.highContrast ? 0.22 : 0.14,
       fontFamily: getComputedStyle(document.body).fontFamily || 'sans-serif',
     };
+    const stepLines: NonFiniteStepLinesOptions = { datasetIndex: datasetIndex.nonFinite, color: colors.diverged };
+    (options.plugins as Record<string, unknown>).nonFiniteStepLines = stepLines;
     options.color = colors.foreground;
     for (const scale of Object.values(options.scales ?? {})) {
       if (!scale) continue;
