@@ -6,7 +6,7 @@
 // a malicious file cannot run code; tensors are read at once, as float32.
 import { writeStoredZip, bufferSource, readZipEntry } from '../sd/zipArchive';
 import { openTorchArchive, readTorchPickle, parameterDictContents, type TorchTensorRecord } from '../sd/torchArchive';
-import { rawTensorToFloat32 } from '../sd/safetensors';
+import { dtypeItemSize, rawTensorToFloat32 } from '../sd/safetensors';
 
 /** A float32 tensor to write, row-major. */
 export class TorchTensor {
@@ -170,7 +170,9 @@ export function decodeTorchSave(bytes: Buffer, what: string): unknown {
     if (!values) {
       const entry = archive.storageEntry(key);
       if (!entry) throw new Error(`${what}: storage ${key} is missing from the archive`);
-      values = rawTensorToFloat32(readZipEntry(archive.source, entry, what), dtype);
+      const raw = readZipEntry(archive.source, entry, what);
+      if (raw.length % dtypeItemSize[dtype] !== 0) throw new Error(`${what}: storage ${key} holds ${raw.length} bytes, not a whole number of ${dtype} values — the file is damaged`);
+      values = rawTensorToFloat32(raw, dtype);
       storages.set(key, values);
     }
     return values;

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readEmbeddingFile, writeEmbeddingPt, writeEmbeddingSafetensors, type Embedding } from '../../src/train/embeddingFile';
 import { writeSafetensors } from '../../src/sd/safetensors';
-import { encodeTorchSave, decodeTorchSave } from '../../src/train/torchPickle';
+import { encodeTorchSave, decodeTorchSave, TorchTensor } from '../../src/train/torchPickle';
 import { readZip, crc32, writeStoredZip } from '../../src/sd/zipArchive';
 
 const python = '/usr/bin/python3';
@@ -61,7 +61,7 @@ test('our .pt round-trips through our reader, with A1111 torch zip records', () 
   assert.deepEqual([back.count, back.width, back.step, back.checkpointHash, back.checkpointName], [3, 4, 1500, 'a1b2c3d4', 'anything-v3']);
 });
 
-test('the reader refuses pickles that call anything but tensor rebuilding', () => {
+test('the reader refuses pickles that call anything but tensor rebuilding, and damaged storages', () => {
   // GLOBAL os.system, then REDUCE: the classic pickle exploit
   const evil = Buffer.from([0x80, 0x02, 0x63, ...Buffer.from('os\nsystem\n'), 0x58, 4, 0, 0, 0, ...Buffer.from('true'), 0x85, 0x52, 0x2e]);
   const zip = encodeTorchSave({}); // a valid archive; swap its pickle
@@ -69,6 +69,9 @@ test('the reader refuses pickles that call anything but tensor rebuilding', () =
   assert.ok(records.has('archive/data.pkl'));
   const bad = writeStoredZip([{ name: 'archive/data.pkl', data: evil }]);
   assert.throws(() => decodeTorchSave(bad, 'evil.pt'), /evil\.pt: refused to load — the file calls os\.system/);
+  const parts = readZip(encodeTorchSave({ t: new TorchTensor([2], Float32Array.from([1, 2])) }), 'x');
+  const odd = writeStoredZip([...parts].map(([name, data]) => ({ name, data: name.endsWith('data/0') ? data.subarray(0, 7) : data })));
+  assert.throws(() => decodeTorchSave(odd, 'odd.pt'), /odd\.pt: storage 0 holds 7 bytes, not a whole number of F32 values — the file is damaged/);
 });
 
 // A1111's modules/safe.py restricted unpickler, reduced to its decision: the zip record names
