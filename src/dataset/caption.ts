@@ -34,6 +34,8 @@ export interface ParsedCaption {
   emptySegments: EmptySegment[];
   /** Offset of the first character of every line. */
   lineStarts: number[];
+  /** The distinct keys of `tags`. */
+  keys: ReadonlySet<string>;
 }
 
 // Kaomoji tags (`^_^`, `>_<`, `o_o`) use the underscore as a drawing, not as a word separator.
@@ -48,6 +50,26 @@ export function isEmoticonTag(raw: string): boolean {
 
 /** The form tags are compared in: `Long_Hair` and `long  hair` are the same tag. */
 export function tagKey(raw: string): string {
+  return isPlainKey(raw) ? raw : tagKeyOfUnusual(raw);
+}
+
+/**
+ * True when `raw` already is its own key: printable ASCII, no capitals, underscores or
+ * backslashes, single spaces inside only. Most tags are; they skip the regular expressions.
+ */
+function isPlainKey(raw: string): boolean {
+  const n = raw.length;
+  if (n === 0 || raw.charCodeAt(0) === 32 || raw.charCodeAt(n - 1) === 32) return n === 0;
+  let previous = 0;
+  for (let i = 0; i < n; i++) {
+    const c = raw.charCodeAt(i);
+    if (c < 32 || c > 126 || (c >= 65 && c <= 90) || c === 95 /* _ */ || c === 92 /* \ */ || (c === 32 && previous === 32)) return false;
+    previous = c;
+  }
+  return true;
+}
+
+function tagKeyOfUnusual(raw: string): string {
   let text = raw.trim().toLowerCase();
   if (!isEmoticonTag(text)) text = text.replace(/_/g, ' ');
   return text.replace(/\\([()])/g, '$1').replace(/\s+/g, ' ').trim();
@@ -90,7 +112,8 @@ export function rangeOf(caption: ParsedCaption, start: number, end: number): Ran
 
 export function parseCaption(text: string): ParsedCaption {
   const lineStarts = computeLineStarts(text);
-  const caption: ParsedCaption = { text, tags: [], emptySegments: [], lineStarts };
+  const keys = new Set<string>();
+  const caption: ParsedCaption = { text, tags: [], emptySegments: [], lineStarts, keys };
   const hasComma = text.includes(',');
   // Split on commas; inside a comma-separated stretch, line breaks separate tags too. A
   // stretch between commas with nothing in it is an empty tag (`a, , b`, `a, b,`).
@@ -106,7 +129,11 @@ export function parseCaption(text: string): ParsedCaption {
       let end = j;
       while (start < end && isBlank(text.charCodeAt(start))) start++;
       while (end > start && isBlank(text.charCodeAt(end - 1))) end--;
-      if (start < end) caption.tags.push(makeTag(caption, caption.tags.length, start, end));
+      if (start < end) {
+        const tag = makeTag(caption, caption.tags.length, start, end);
+        caption.tags.push(tag);
+        keys.add(tag.key);
+      }
       pieceStart = j + 1;
     }
     if (hasComma && caption.tags.length === before) caption.emptySegments.push({ start: segmentStart, end: i });
@@ -119,27 +146,49 @@ function isBlank(c: number): boolean {
   return c === 32 || c === 9 || c === 0xa0 || c === 0x3000 || c === 0xfeff;
 }
 
+/** Shared by every tag without parentheses (frozen: nobody may add to it). */
+const noParens: number[] = Object.freeze([]) as unknown as number[];
+
 function makeTag(caption: ParsedCaption, index: number, start: number, end: number): CaptionTag {
   const raw = caption.text.slice(start, end);
-  const unescapedParens: number[] = [];
-  for (let j = 0; j < raw.length && !isEmoticonTag(raw); j++) {
-    const ch = raw[j];
-    if (ch === '\\') {
-      j++; // the next character is escaped
-      continue;
-    }
-    if (ch === '(' || ch === ')') unescapedParens.push(start + j);
+  let hasParen = false;
+  let hasUnderscore = false;
+  let hasSpace = false;
+  for (let j = 0; j < raw.length; j++) {
+    const c = raw.charCodeAt(j);
+    if (c === 40 || c === 41) hasParen = true;
+    else if (c === 95) hasUnderscore = true;
+    else if (c === 32) hasSpace = true;
   }
-  const emoticon = isEmoticonTag(raw);
+  // Only a tag with an underscore or a bracket can be a kaomoji or smiley.
+  const emoticon = (hasUnderscore || hasParen) && isEmoticonTag(raw);
+  let unescapedParens = noParens;
+  if (hasParen && !emoticon) {
+    unescapedParens = [];
+    for (let j = 0; j < raw.length; j++) {
+      const ch = raw[j];
+      if (ch === '\\') {
+        j++; // the next character is escaped
+        continue;
+      }
+      if (ch === '(' || ch === ')') unescapedParens.push(start + j);
+    }
+  }
+  // One line (the usual caption): positions are the offsets themselves.
+  const range =
+    caption.lineStarts.length === 1
+      ? { start: { line: 0, character: start }, end: { line: 0, character: end } }
+      : rangeOf(caption, start, end);
   return {
     index,
     raw,
     start,
     end,
-    range: rangeOf(caption, start, end),
+    range,
     key: tagKey(raw),
     unescapedParens,
-    usesUnderscores: !emoticon && wordUnderscorePattern.test(raw),
-    usesSpaces: /\S\s+\S/.test(raw),
+    usesUnderscores: hasUnderscore && !emoticon && wordUnderscorePattern.test(raw),
+    // Inner whitespace other than a plain space (tab, no-break space) needs the full check.
+    usesSpaces: hasSpace || !isPlainKey(raw) ? /\S\s+\S/.test(raw) : false,
   };
 }

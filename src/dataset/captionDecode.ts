@@ -4,11 +4,16 @@ export const maxCaptionBytes = 256 * 1024;
 
 export type CaptionDecodeResult = { ok: true; text: string } | { ok: false; problem: string };
 
-export function decodeCaptionBytes(bytes: Uint8Array, displayName: string): CaptionDecodeResult {
+/** One strict decoder for every caption (it keeps no state between `decode` calls). */
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** `displayName` may be a function: the name is only needed for a problem, and costs path work. */
+export function decodeCaptionBytes(bytes: Uint8Array, name: string | (() => string)): CaptionDecodeResult {
+  const displayName = typeof name === 'function' ? name : () => name;
   if (bytes.length > maxCaptionBytes) {
     return {
       ok: false,
-      problem: `${displayName} is ${formatBytes(bytes.length)}; a caption is a short tag list (a few KB at most), so it was not read. Move other text files out of the dataset folder.`,
+      problem: `${displayName()} is ${formatBytes(bytes.length)}; a caption is a short tag list (a few KB at most), so it was not read. Move other text files out of the dataset folder.`,
     };
   }
   // A NUL byte never appears in UTF-8 text; UTF-16 files and binaries are full of them.
@@ -18,18 +23,18 @@ export function decodeCaptionBytes(bytes: Uint8Array, displayName: string): Capt
     return {
       ok: false,
       problem: utf16
-        ? `${displayName} is UTF-16 text; AUTOMATIC1111 reads captions as UTF-8. Re-save it as UTF-8.`
-        : `${displayName} looks binary (NUL byte at offset ${nul}); a caption must be UTF-8 text. Rename or move the file if it is not a caption.`,
+        ? `${displayName()} is UTF-16 text; AUTOMATIC1111 reads captions as UTF-8. Re-save it as UTF-8.`
+        : `${displayName()} looks binary (NUL byte at offset ${nul}); a caption must be UTF-8 text. Rename or move the file if it is not a caption.`,
     };
   }
   let text: string;
   try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    text = strictUtf8.decode(bytes);
   } catch {
     const at = firstInvalidUtf8(bytes);
     return {
       ok: false,
-      problem: `${displayName} is not valid UTF-8 (invalid byte 0x${bytes[at].toString(16).padStart(2, '0')} at offset ${at}); re-save it as UTF-8 so AUTOMATIC1111 reads the same tags.`,
+      problem: `${displayName()} is not valid UTF-8 (invalid byte 0x${bytes[at].toString(16).padStart(2, '0')} at offset ${at}); re-save it as UTF-8 so AUTOMATIC1111 reads the same tags.`,
     };
   }
   // Editors do not show the byte-order mark; strip it so positions match theirs.

@@ -1,11 +1,11 @@
 // The dataset index: every image and caption under a root folder, paired by stem, captions
 // parsed into tags, and tag usage counted. It is kept current file by file (`updateFile`,
 // `removeFile`) so the language server can re-lint after a keystroke from the editor's text.
-import { promises as fs, readFileSync, statSync } from 'node:fs';
+import { promises as fs, openSync, readSync, closeSync, fstatSync } from 'node:fs';
 import { join, relative, isAbsolute, sep, basename } from 'node:path';
 import { parseCaption, type ParsedCaption } from './caption';
 import { decodeCaptionBytes, maxCaptionBytes } from './captionDecode';
-import { readImageInfo } from './imageInfo';
+import { readImageInfo, readPlainPngSize } from './imageInfo';
 import {
   scanDatasetFolder,
   isCaptionPath,
@@ -68,8 +68,16 @@ export class DatasetIndex {
   readonly truncated: boolean;
   private readonly captionEntries = new Map<string, CaptionEntry>();
   private readonly imageEntries = new Map<string, ImageEntry>();
-  private readonly byStem = new Map<string, { captions: Set<string>; images: Set<string> }>();
-  private readonly tagUse = new Map<string, Set<string>>();
+  /** Files by stem key: nearly always one caption and one image, so arrays, not sets. */
+  private readonly byStem = new Map<string, { captions: string[]; images: string[] }>();
+  /** How many captions use each tag key. */
+  private readonly tagUse = new Map<string, number>();
+  /**
+   * The captions using a tag key, for the keys someone asked about (hover, fixes, re-lints),
+   * built on first request and kept current after; building them for every tag up front was
+   * a large share of indexing.
+   */
+  private readonly tagFiles = new Map<string, Set<string>>();
   private readonly spellings = new Map<string, Map<string, number>>();
   private readonly settings = new Map<SettingsFileName, SettingsFileEntry>();
   /** Bumped on every change; lets callers cache work per index state. */
@@ -90,30 +98,30 @@ export class DatasetIndex {
     const scan = await scanDatasetFolder(absoluteRoot, options);
     const index = new DatasetIndex(absoluteRoot, scan.problems, scan.truncated);
     const concurrency = options.concurrency ?? 8;
-    // Captions are tiny: synchronous reads in short batches beat thread-pool round trips, and
-    // yielding between batches keeps the process responsive. Image headers go through sharp
-    // on the thread pool meanwhile.
-    const readCaptions = async () => {
-      let batchStart = performance.now();
-      for (const path of scan.captions) {
-        index.setCaptionEntry(readCaptionEntrySync(path, index.displayName(path)));
-        if (performance.now() - batchStart > 8) {
-          await new Promise((resolve) => setImmediate(resolve));
-          batchStart = performance.now();
-        }
-      }
+    // Captions and plain PNG headers are tiny: synchronous reads in short slices beat thread-pool
+    // round trips several times over, and yielding between slices keeps the process answering.
+    // Other formats go to sharp on the thread pool, started first so they overlap.
+    const viaSharp = scan.images.filter((path) => !path.toLowerCase().endsWith('.png'));
+    const pending = forEachLimited(viaSharp, concurrency, async (path) => index.setImageEntry(await readImageEntry(path, index.displayName(path))));
+    let sliceStart = performance.now();
+    const yieldIfDue = async () => {
+      if (performance.now() - sliceStart < 8) return;
+      await new Promise((resolve) => setImmediate(resolve));
+      sliceStart = performance.now();
     };
-    // Most headers are read synchronously (see imageInfo.ts), so yield here too between batches.
-    let imageBatchStart = performance.now();
-    const readImages = () =>
-      forEachLimited(scan.images, concurrency, async (path) => {
-        index.setImageEntry(await readImageEntry(path, index.displayName(path)));
-        if (performance.now() - imageBatchStart > 8) {
-          await new Promise((resolve) => setImmediate(resolve));
-          imageBatchStart = performance.now();
-        }
-      });
-    await Promise.all([readCaptions(), readImages()]);
+    for (const path of scan.captions) {
+      index.setCaptionEntry(readCaptionEntrySync(path, index));
+      await yieldIfDue();
+    }
+    const unusualPngs: string[] = [];
+    for (const path of scan.images) {
+      if (!path.toLowerCase().endsWith('.png')) continue;
+      const size = readPlainPngSize(path);
+      if (size) index.setImageEntry({ path, stemKey: stemKeyOf(path), width: size.width, height: size.height, format: 'png' });
+      else unusualPngs.push(path);
+      await yieldIfDue();
+    }
+    await Promise.all([pending, forEachLimited(unusualPngs, concurrency, async (path) => index.setImageEntry(await readImageEntry(path, index.displayName(path))))]);
     for (const name of settingsFileNames) {
       const path = join(absoluteRoot, settingsFolder, name);
       index.settings.set(name, { name, path, text: await readTextIfPresent(path) });
@@ -159,20 +167,28 @@ export class DatasetIndex {
   /** Images with the caption's stem in the caption's folder. */
   imagesForCaption(captionPath: string): ImageEntry[] {
     const group = this.byStem.get(stemKeyOf(captionPath));
-    return group ? [...group.images].map((p) => this.imageEntries.get(p)!) : [];
+    return group ? group.images.map((p) => this.imageEntries.get(p)!) : [];
   }
 
   captionsForImage(imagePath: string): CaptionEntry[] {
     const group = this.byStem.get(stemKeyOf(imagePath));
-    return group ? [...group.captions].map((p) => this.captionEntries.get(p)!) : [];
+    return group ? group.captions.map((p) => this.captionEntries.get(p)!) : [];
+  }
+
+  /** Captions and images with this stem key (a caption and its image pair by it). */
+  *filesOfStem(stemKey: string): IterableIterator<string> {
+    const group = this.byStem.get(stemKey);
+    if (!group) return;
+    yield* group.captions;
+    yield* group.images;
   }
 
   hasImageForStem(stemKey: string): boolean {
-    return (this.byStem.get(stemKey)?.images.size ?? 0) > 0;
+    return (this.byStem.get(stemKey)?.images.length ?? 0) > 0;
   }
 
   hasCaptionForStem(stemKey: string): boolean {
-    return (this.byStem.get(stemKey)?.captions.size ?? 0) > 0;
+    return (this.byStem.get(stemKey)?.captions.length ?? 0) > 0;
   }
 
   /** Captions that parsed, and how many of them write multi-word tags mostly with underscores or with spaces. */
@@ -195,34 +211,42 @@ export class DatasetIndex {
 
   /** Caption files that use the tag (compared by `tagKey`). */
   filesWithTag(key: string): ReadonlySet<string> {
-    return this.tagUse.get(key) ?? emptySet;
+    let files = this.tagFiles.get(key);
+    if (!files) {
+      if (!this.tagUse.has(key)) return emptySet;
+      files = new Set();
+      for (const [path, entry] of this.captionEntries) if (entry.caption?.keys.has(key)) files.add(path);
+      this.tagFiles.set(key, files);
+    }
+    return files;
   }
 
   tagFileCount(key: string): number {
-    return this.tagUse.get(key)?.size ?? 0;
+    return this.tagUse.get(key) ?? 0;
   }
 
   /** Every tag key in use, with the number of caption files using it. */
   tagCounts(): IterableIterator<[string, number]> {
-    const entries = this.tagUse.entries();
-    return (function* () {
-      for (const [key, files] of entries) yield [key, files.size] as [string, number];
-    })();
+    return this.tagUse.entries();
   }
 
   /** The way the dataset most often writes the tag (`long hair` or `long_hair`). */
   tagSpelling(key: string): string {
     const counts = this.spellings.get(key);
     if (!counts) return key;
+    // Other spellings are counted per use; the key's own spelling is what the other uses leave
+    // of the files using the tag (a tag repeated within one caption counts once there).
+    let others = 0;
     let best = key;
-    let bestCount = -1;
+    let bestCount = 0;
     for (const [spelling, count] of counts) {
+      others += count;
       if (count > bestCount) {
         best = spelling;
         bestCount = count;
       }
     }
-    return best;
+    return this.tagFileCount(key) - others >= bestCount ? key : best;
   }
 
   /** True when the path would be indexed (inside the root, not in a skipped folder). */
@@ -290,14 +314,14 @@ export class DatasetIndex {
     if (caption) {
       this.forgetCaptionTags(caption);
       this.captionEntries.delete(path);
-      this.byStem.get(caption.stemKey)?.captions.delete(path);
+      removeFrom(this.byStem.get(caption.stemKey)?.captions, path);
       this.version++;
       return { files: [path], kinds: ['caption'], tags: [...new Set((caption.caption?.tags ?? []).map((t) => t.key))] };
     }
     const image = this.imageEntries.get(path);
     if (image) {
       this.imageEntries.delete(path);
-      this.byStem.get(image.stemKey)?.images.delete(path);
+      removeFrom(this.byStem.get(image.stemKey)?.images, path);
       this.version++;
       return { files: [path], kinds: ['image'], tags: [] };
     }
@@ -314,10 +338,10 @@ export class DatasetIndex {
     return total;
   }
 
-  private stemGroup(stemKey: string): { captions: Set<string>; images: Set<string> } {
+  private stemGroup(stemKey: string): { captions: string[]; images: string[] } {
     let group = this.byStem.get(stemKey);
     if (!group) {
-      group = { captions: new Set(), images: new Set() };
+      group = { captions: [], images: [] };
       this.byStem.set(stemKey, group);
     }
     return group;
@@ -326,19 +350,20 @@ export class DatasetIndex {
   /** Stores the entry; returns the tag keys whose file sets changed. */
   private setCaptionEntry(entry: CaptionEntry): string[] {
     const previous = this.captionEntries.get(entry.path);
-    const before = new Set((previous?.caption?.tags ?? []).map((t) => t.key));
-    const after = new Set((entry.caption?.tags ?? []).map((t) => t.key));
     if (previous) this.forgetCaptionTags(previous);
+    else this.stemGroup(entry.stemKey).captions.push(entry.path);
     this.countStyle(entry, 1);
     this.captionEntries.set(entry.path, entry);
-    this.stemGroup(entry.stemKey).captions.add(entry.path);
-    for (const tag of entry.caption?.tags ?? []) {
-      let files = this.tagUse.get(tag.key);
-      if (!files) {
-        files = new Set();
-        this.tagUse.set(tag.key, files);
-      }
-      files.add(entry.path);
+    const caption = entry.caption;
+    if (!caption) return [...(previous?.caption?.keys ?? [])];
+    const tracked = this.tagFiles.size > 0;
+    for (const key of caption.keys) {
+      this.tagUse.set(key, (this.tagUse.get(key) ?? 0) + 1);
+      if (tracked) this.tagFiles.get(key)?.add(entry.path);
+    }
+    // Only spellings other than the key itself are counted (see `tagSpelling`).
+    for (const tag of caption.tags) {
+      if (tag.raw === tag.key) continue;
       let counts = this.spellings.get(tag.key);
       if (!counts) {
         counts = new Map();
@@ -346,21 +371,30 @@ export class DatasetIndex {
       }
       counts.set(tag.raw, (counts.get(tag.raw) ?? 0) + 1);
     }
+    if (!previous) return [...caption.keys];
+    const before = previous.caption?.keys ?? emptySet;
     const changed: string[] = [];
-    for (const key of before) if (!after.has(key)) changed.push(key);
-    for (const key of after) if (!before.has(key)) changed.push(key);
+    for (const key of before) if (!caption.keys.has(key)) changed.push(key);
+    for (const key of caption.keys) if (!before.has(key)) changed.push(key);
     return changed;
   }
 
   private forgetCaptionTags(entry: CaptionEntry): void {
     this.countStyle(entry, -1);
-    for (const tag of entry.caption?.tags ?? []) {
-      const files = this.tagUse.get(tag.key);
-      if (files) {
-        files.delete(entry.path);
-        if (files.size === 0) this.tagUse.delete(tag.key);
+    const caption = entry.caption;
+    if (!caption) return;
+    for (const key of caption.keys) {
+      const count = (this.tagUse.get(key) ?? 1) - 1;
+      if (count > 0) {
+        this.tagUse.set(key, count);
+        this.tagFiles.get(key)?.delete(entry.path);
+      } else {
+        this.tagUse.delete(key);
+        this.tagFiles.delete(key);
       }
-      const counts = this.spellings.get(tag.key);
+    }
+    for (const tag of caption.tags) {
+      const counts = tag.raw === tag.key ? undefined : this.spellings.get(tag.key);
       if (counts) {
         const n = (counts.get(tag.raw) ?? 1) - 1;
         if (n <= 0) counts.delete(tag.raw);
@@ -371,12 +405,17 @@ export class DatasetIndex {
   }
 
   private setImageEntry(entry: ImageEntry): void {
+    if (!this.imageEntries.has(entry.path)) this.stemGroup(entry.stemKey).images.push(entry.path);
     this.imageEntries.set(entry.path, entry);
-    this.stemGroup(entry.stemKey).images.add(entry.path);
   }
 }
 
 const emptySet: ReadonlySet<string> = new Set();
+
+function removeFrom(list: string[] | undefined, item: string): void {
+  const at = list?.indexOf(item) ?? -1;
+  if (at >= 0) list!.splice(at, 1);
+}
 
 function captionEntryFromText(path: string, text: string, displayName: string, fromEditor: boolean): CaptionEntry {
   const stemKey = stemKeyOf(path);
@@ -414,24 +453,33 @@ async function readCaptionEntry(path: string, displayName: string): Promise<Capt
   return captionEntryFromBytes(path, stemKey, bytes, displayName);
 }
 
-function readCaptionEntrySync(path: string, displayName: string): CaptionEntry {
+/** One buffer for every synchronous caption read: a caption is decoded to a string at once. */
+let captionReadBuffer: Buffer | undefined;
+
+function readCaptionEntrySync(path: string, index: DatasetIndex): CaptionEntry {
   const stemKey = stemKeyOf(path);
-  let bytes: Uint8Array;
+  const buffer = (captionReadBuffer ??= Buffer.allocUnsafe(maxCaptionBytes + 1));
+  let length = 0;
   try {
-    const size = statSync(path).size;
-    if (size > maxCaptionBytes) return { path, stemKey, fromEditor: false, problem: tooLarge(displayName, size) };
-    bytes = readFileSync(path);
+    const fd = openSync(path, 'r');
+    try {
+      // Read at most one byte past the cap: enough to know a file is too large without reading it.
+      for (let n; length < buffer.length && (n = readSync(fd, buffer, length, buffer.length - length, length)) > 0; ) length += n;
+      if (length > maxCaptionBytes) return { path, stemKey, fromEditor: false, problem: tooLarge(index.displayName(path), fstatSync(fd).size) };
+    } finally {
+      closeSync(fd);
+    }
   } catch (error) {
-    return { path, stemKey, fromEditor: false, problem: unreadableCaption(displayName, error) };
+    return { path, stemKey, fromEditor: false, problem: unreadableCaption(index.displayName(path), error) };
   }
-  return captionEntryFromBytes(path, stemKey, bytes, displayName);
+  return captionEntryFromBytes(path, stemKey, buffer.subarray(0, length), () => index.displayName(path));
 }
 
 function unreadableCaption(displayName: string, error: unknown): string {
   return `${displayName} could not be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); check its permissions.`;
 }
 
-function captionEntryFromBytes(path: string, stemKey: string, bytes: Uint8Array, displayName: string): CaptionEntry {
+function captionEntryFromBytes(path: string, stemKey: string, bytes: Uint8Array, displayName: string | (() => string)): CaptionEntry {
   const decoded = decodeCaptionBytes(bytes, displayName);
   if (!decoded.ok) return { path, stemKey, fromEditor: false, problem: decoded.problem };
   return { path, stemKey, fromEditor: false, caption: parseCaption(decoded.text) };

@@ -2,7 +2,7 @@
 // a loop (real paths are remembered), skipping dot-folders and node_modules, and stopping at a
 // cap so a folder of a million files cannot hang the editor.
 import { promises as fs, type Dirent } from 'node:fs';
-import { join, extname, basename } from 'node:path';
+import { join, extname, normalize, sep } from 'node:path';
 import { imageExtensions } from './imageInfo';
 
 export const captionExtensions = ['.txt', '.caption'];
@@ -53,7 +53,7 @@ export async function scanDatasetFolder(root: string, options: ScanOptions = {})
   } catch (error) {
     throw new Error(`${root}: cannot open the dataset folder (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); check the path and its permissions.`);
   }
-  const queue: Array<{ path: string; depth: number }> = [{ path: root, depth: 0 }];
+  const queue: Array<{ path: string; depth: number }> = [{ path: normalize(root), depth: 0 }];
   while (queue.length > 0 && !result.truncated) {
     const folder = queue.shift()!;
     let entries: Dirent[];
@@ -74,7 +74,8 @@ export async function scanDatasetFolder(root: string, options: ScanOptions = {})
         await new Promise((resolve) => setImmediate(resolve));
         sliceStart = performance.now();
       }
-      const path = join(folder.path, entry.name);
+      // `join` would normalise again what is normal already (entry names hold no separator).
+      const path = folder.path.endsWith(sep) ? folder.path + entry.name : folder.path + sep + entry.name;
       let isDirectory = entry.isDirectory();
       let isFile = entry.isFile();
       if (entry.isSymbolicLink()) {
@@ -122,5 +123,7 @@ export async function scanDatasetFolder(root: string, options: ScanOptions = {})
 /** `dir/img001.png` and `dir/img001.txt` share the key `dir/img001`. */
 export function stemKeyOf(path: string): string {
   const ext = extname(path);
-  return join(path.slice(0, path.length - basename(path).length), basename(path, ext));
+  const stem = ext.length > 0 ? path.slice(0, path.length - ext.length) : path;
+  // Indexed paths are normalised already; anything that might not be goes through `normalize`.
+  return stem.includes('/.') || stem.includes('//') || stem.includes('\\') ? normalize(stem) : stem;
 }

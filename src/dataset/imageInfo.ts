@@ -50,7 +50,7 @@ const sharpPixelLimit = 0x3fff * 0x3fff;
  * The size of a PNG whose IHDR is valid and which has no eXIf chunk before its image data, or
  * undefined for anything else (damaged, rotated by EXIF, unusual): sharp then decides.
  */
-function readPlainPngSize(path: string): { width: number; height: number } | undefined {
+export function readPlainPngSize(path: string): { width: number; height: number } | undefined {
   // A synchronous read: a few microseconds, where a thread-pool open/read/close costs far more
   // (the index build yields to the event loop between batches).
   const header = pngProbeBuffer;

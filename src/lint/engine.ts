@@ -1,41 +1,20 @@
 // The lint engine: runs every enabled rule over every caption, image and the dataset as a
-// whole, and keeps the results current after changes. Dataset-wide facts are computed once
-// per index state; each target records which facts it asked for, so after a change only the
-// changed files and the targets whose facts changed are linted again.
-import { stemKeyOf, type DatasetIndex, type IndexChange } from '../dataset/datasetIndex';
+// whole, and keeps the results current after changes. Dataset-wide facts are answered once per
+// index state (`DatasetQuestions`), which also knows which targets depend on which answer, so
+// after a change only the changed files and the targets whose answers moved are linted again.
+import type { DatasetIndex, IndexChange } from '../dataset/datasetIndex';
 import type { LintConfig, RuleLevel } from './config';
 import type { LintDiagnostic, LintFix, Severity } from './types';
-import type { DatasetQueries, FixContext, LintRule, LintTarget, RuleContext } from './rule';
-import { DatasetStats } from './datasetStats';
+import type { FixContext, LintRule, LintTarget, RuleContext, RuleProblem } from './rule';
+import { DatasetQuestions, type TargetDependencies } from './datasetQuestions';
+import { ReportedDiagnostic, publishedForm } from './reportedDiagnostic';
 import { resolveLintSettings, type ResolvedLintSettings } from './resolvedSettings';
 import { allRules } from './rules';
 
 const datasetTargetId = '\u0000dataset';
 
-type QueryKind =
-  | 'captionCount'
-  | 'imageCount'
-  | 'tagFileCount'
-  | 'isRareTag'
-  | 'hasImage'
-  | 'hasCaption'
-  | 'underscoreMajority'
-  | 'outfitMajority'
-  | 'isOutfitOutlier'
-  | 'fixedTraits'
-  | 'specificsOf';
-
-/** One recorded question about the dataset, its last answer, and the targets that asked it. */
-interface Query {
-  kind: QueryKind;
-  argument: string;
-  value: unknown;
-  serialised: string;
-  dependents: Set<string>;
-}
-
 export interface LintUpdate {
-  /** Files whose diagnostics differ from before (including files that now have none). */
+  /** Files whose diagnostics, as an editor shows them, differ from before (including files that now have none). */
   changedFiles: string[];
   /** The current diagnostics of each changed file. */
   diagnostics: Map<string, LintDiagnostic[]>;
@@ -43,19 +22,29 @@ export interface LintUpdate {
   relinted: number;
 }
 
+/** What the engine keeps of one linted target. */
+interface TargetState {
+  diagnostics: LintDiagnostic[];
+  dependencies: TargetDependencies;
+  /** A caption's tag keys when it was linted: what a later change added or dropped. */
+  tagKeys?: ReadonlySet<string>;
+}
+
 export class LintSession {
   private settings: ResolvedLintSettings;
-  private readonly stats: DatasetStats;
   private readonly rules: readonly LintRule[];
   private readonly rulesByKind: Record<LintTarget['kind'], LintRule[]>;
-  private readonly byTarget = new Map<string, LintDiagnostic[]>();
+  private readonly questions: DatasetQuestions;
+  private readonly states = new Map<string, TargetState>();
   private readonly byFile = new Map<string, LintDiagnostic[]>();
-  /** Questions by kind, then by argument ('' for questions without one). */
-  private readonly queries = new Map<QueryKind, Map<string, Query>>();
-  private readonly targetQueries = new Map<string, Query[]>();
-  /** Tag keys each caption had when last linted: what an update changed, whoever reports it. */
-  private readonly lintedTagKeys = new Map<string, Set<string>>();
   private linted = false;
+  // The target being linted and the rule being run, read by the shared `context.report`.
+  private found: LintDiagnostic[] = [];
+  private reportFile = '';
+  private reportsForDataset = false;
+  private currentRule: LintRule;
+  private currentLevel: RuleLevel | undefined;
+  private readonly context: RuleContext;
 
   constructor(
     readonly index: DatasetIndex,
@@ -68,28 +57,40 @@ export class LintSession {
       image: rules.filter((r) => r.targets.includes('image')),
       dataset: rules.filter((r) => r.targets.includes('dataset')),
     };
-    this.stats = new DatasetStats(index);
+    this.questions = new DatasetQuestions(index);
     this.settings = resolveLintSettings(index, config);
+    this.currentRule = rules[0];
+    // One context for every target: rules read `settings` from it and report through it.
+    const session = this;
+    this.context = {
+      index,
+      dataset: this.questions,
+      get settings() {
+        return session.settings;
+      },
+      report: (problem) => this.report(problem),
+    };
   }
 
   /** Lints everything from scratch; returns diagnostics by absolute file path. */
   lintAll(): Map<string, LintDiagnostic[]> {
     this.settings = resolveLintSettings(this.index, this.config);
-    this.byTarget.clear();
+    this.states.clear();
     this.byFile.clear();
-    this.queries.clear();
-    this.targetQueries.clear();
-    this.lintedTagKeys.clear();
-    for (const target of this.targets()) this.lintTarget(target);
+    this.questions.clear();
+    for (const entry of this.index.captions()) this.lintTarget(entry.path, { kind: 'caption', file: entry.path, entry, caption: entry.caption });
+    for (const entry of this.index.images()) this.lintTarget(entry.path, { kind: 'image', file: entry.path, entry });
+    this.lintTarget(datasetTargetId, { kind: 'dataset', file: this.index.root });
     this.linted = true;
-    for (const diagnostics of this.byTarget.values()) {
-      for (const d of diagnostics) {
-        const list = this.byFile.get(d.file);
-        if (list) list.push(d);
-        else this.byFile.set(d.file, [d]);
-      }
+    for (const [id, state] of this.states) {
+      if (id !== datasetTargetId && state.diagnostics.length > 0) this.byFile.set(id, state.diagnostics);
     }
-    for (const list of this.byFile.values()) list.sort(compareDiagnostics);
+    // Dataset-wide problems land on the files they concern, beside those files' own.
+    const datasetFound = this.states.get(datasetTargetId)?.diagnostics ?? [];
+    for (const d of datasetFound) {
+      const list = this.byFile.get(d.file);
+      this.byFile.set(d.file, list ? [...list, d].sort(compareDiagnostics) : [d]);
+    }
     return new Map(this.byFile);
   }
 
@@ -106,49 +107,18 @@ export class LintSession {
   update(change: IndexChange | { files: string[]; kinds?: string[]; tags?: string[] }): LintUpdate {
     const settingsChanged = (change.kinds ?? []).includes('settings') || change.files.some((f) => this.index.kindOf(f) === 'settings');
     if (!this.linted || settingsChanged) return this.relintEverything();
-    const dirty = new Set<string>();
-    for (const file of change.files) dirty.add(file);
-    // Ask again the recorded questions whose answers may have moved; targets that get a
-    // different answer are linted again. Knowing which tags changed narrows the per-tag
-    // questions to those tags (and, for specifics, to the tags they end with).
-    const reask = (query: Query) => {
-      const value = this.answer(query.kind, query.argument);
-      const serialised = serialise(value);
-      if (serialised !== query.serialised) {
-        query.value = value;
-        query.serialised = serialised;
-        for (const target of query.dependents) dirty.add(target);
-      }
-    };
-    const captionCountBefore = this.queries.get('captionCount')?.get('')?.serialised;
-    for (const kind of ['captionCount', 'imageCount', 'underscoreMajority', 'outfitMajority', 'fixedTraits'] as const) {
-      const query = this.queries.get(kind)?.get('');
-      if (query) reask(query);
-    }
-    const countChanged = this.queries.get('captionCount')?.get('')?.serialised !== captionCountBefore;
     const tags = this.changedTagKeys(change.files, change.tags);
-    const stems = new Set(change.files.map(stemKeyOf));
-    for (const [kind, byArgument] of this.queries) {
-      if (kind === 'captionCount' || kind === 'imageCount' || kind === 'underscoreMajority' || kind === 'outfitMajority' || kind === 'fixedTraits') continue;
-      let arguments_: Iterable<string>;
-      if ((kind === 'isRareTag' || kind === 'isOutfitOutlier') && countChanged) arguments_ = [...byArgument.keys()];
-      else if (kind === 'hasImage' || kind === 'hasCaption') arguments_ = stems;
-      else if (kind === 'specificsOf') arguments_ = tags.flatMap(wordSuffixes);
-      else arguments_ = tags;
-      for (const argument of arguments_) {
-        const query = byArgument.get(argument);
-        if (!query) continue;
-        if (query.dependents.size === 0) byArgument.delete(argument);
-        else reask(query);
-      }
-    }
+    const dirty = this.questions.reask(change.files, tags, (bit) => this.targetsAsking(bit));
+    for (const file of change.files) dirty.add(file);
     const touchedFiles = new Set<string>();
     for (const id of dirty) {
-      for (const d of this.byTarget.get(id) ?? []) touchedFiles.add(d.file);
-      this.forgetTarget(id);
+      const before = this.states.get(id);
+      for (const d of before?.diagnostics ?? []) touchedFiles.add(d.file);
+      this.questions.forget(id, before?.dependencies);
+      this.states.delete(id);
       const target = this.targetById(id);
-      if (target) this.lintTarget(target);
-      for (const d of this.byTarget.get(id) ?? []) touchedFiles.add(d.file);
+      if (target) this.lintTarget(id, target);
+      for (const d of this.states.get(id)?.diagnostics ?? []) touchedFiles.add(d.file);
       if (id !== datasetTargetId) touchedFiles.add(id);
     }
     return this.collectChanges(touchedFiles, dirty.size);
@@ -179,36 +149,37 @@ export class LintSession {
     const diagnostics = new Map<string, LintDiagnostic[]>();
     for (const file of files) {
       const now = this.byFile.get(file) ?? [];
-      if (serialise(before.get(file) ?? []) !== serialise(now)) {
+      if (publishedForm(before.get(file) ?? []) !== publishedForm(now)) {
         changedFiles.push(file);
         diagnostics.set(file, now);
       }
     }
-    return { changedFiles: changedFiles.sort(), diagnostics, relinted: this.byTarget.size };
+    return { changedFiles: changedFiles.sort(), diagnostics, relinted: this.states.size };
   }
 
   private collectChanges(files: Set<string>, relinted: number): LintUpdate {
     const changedFiles: string[] = [];
     const diagnostics = new Map<string, LintDiagnostic[]>();
+    const datasetFound = this.states.get(datasetTargetId)?.diagnostics ?? [];
     for (const file of files) {
       const now: LintDiagnostic[] = [];
-      for (const d of this.byTarget.get(file) ?? []) if (d.file === file) now.push(d);
-      for (const d of this.byTarget.get(datasetTargetId) ?? []) if (d.file === file) now.push(d);
+      for (const d of this.states.get(file)?.diagnostics ?? []) if (d.file === file) now.push(d);
+      for (const d of datasetFound) if (d.file === file) now.push(d);
       now.sort(compareDiagnostics);
       const before = this.byFile.get(file) ?? [];
-      if (serialise(before) === serialise(now)) continue;
+      // Always keep the new objects (their fixes match the current text); report visible changes.
       if (now.length === 0) this.byFile.delete(file);
       else this.byFile.set(file, now);
+      if (publishedForm(before) === publishedForm(now)) continue;
       changedFiles.push(file);
       diagnostics.set(file, now);
     }
     return { changedFiles: changedFiles.sort(), diagnostics, relinted };
   }
 
-  private *targets(): Generator<LintTarget> {
-    for (const entry of this.index.captions()) yield { kind: 'caption', file: entry.path, entry, caption: entry.caption };
-    for (const entry of this.index.images()) yield { kind: 'image', file: entry.path, entry };
-    yield { kind: 'dataset', file: this.index.root };
+  private *targetsAsking(bit: number): Generator<string> {
+    const mask = 1 << bit;
+    for (const [id, state] of this.states) if (state.dependencies.globals & mask) yield id;
   }
 
   private targetById(id: string): LintTarget | undefined {
@@ -224,156 +195,40 @@ export class LintSession {
   private changedTagKeys(files: string[], reported: string[] | undefined): string[] {
     const changed = new Set(reported ?? []);
     for (const file of files) {
-      const before = this.lintedTagKeys.get(file) ?? new Set<string>();
-      const after = new Set((this.index.getCaption(file)?.caption?.tags ?? []).map((t) => t.key));
+      const before = this.states.get(file)?.tagKeys ?? new Set<string>();
+      const after = this.index.getCaption(file)?.caption?.keys ?? new Set<string>();
       for (const key of before) if (!after.has(key)) changed.add(key);
       for (const key of after) if (!before.has(key)) changed.add(key);
     }
     return [...changed];
   }
 
-  private forgetTarget(id: string): void {
-    this.lintedTagKeys.delete(id);
-    this.byTarget.delete(id);
-    for (const query of this.targetQueries.get(id) ?? []) query.dependents.delete(id);
-    this.targetQueries.delete(id);
+  private report(problem: RuleProblem): void {
+    const rule = this.currentRule;
+    const severity: Severity = (this.currentLevel as Severity | undefined) ?? problem.severity ?? rule.defaultSeverity;
+    const file = this.reportsForDataset ? problem.file ?? this.reportFile : this.reportFile;
+    this.found.push(new ReportedDiagnostic(file, problem.range, severity, rule.id, problem.message, problem.fixes, problem.data));
   }
 
-  private lintTarget(target: LintTarget): void {
-    const id = target.kind === 'dataset' ? datasetTargetId : target.file;
+  private lintTarget(id: string, target: LintTarget): void {
     const found: LintDiagnostic[] = [];
-    const dataset = new TrackedQueries(this);
-    // One context per target; `report` reads the rule being run from `current`.
-    let current: LintRule = this.rules[0];
-    let level: RuleLevel | undefined;
-    const context: RuleContext = {
-      index: this.index,
-      dataset,
-      settings: this.settings,
-      report(problem) {
-        const severity: Severity = (level as Severity | undefined) ?? problem.severity ?? current.defaultSeverity;
-        found.push({
-          file: target.kind === 'dataset' ? problem.file ?? target.file : target.file,
-          range: problem.range,
-          severity,
-          code: current.id,
-          message: problem.message,
-          fixes: problem.fixes ?? [],
-          ...(problem.data ? { data: problem.data } : {}),
-        });
-      },
-    };
+    this.found = found;
+    this.reportFile = target.file;
+    this.reportsForDataset = target.kind === 'dataset';
+    this.questions.begin(id, target.kind === 'dataset' ? undefined : target.entry.stemKey, target.kind === 'caption' ? target.caption?.keys : undefined);
+    const levels = this.settings.levels;
     for (const rule of this.rulesByKind[target.kind]) {
-      level = this.settings.levels[rule.id];
+      const level = levels[rule.id];
       if (level === 'off') continue;
-      current = rule;
-      rule.check(target, context);
+      this.currentLevel = level;
+      this.currentRule = rule;
+      rule.check(target, this.context);
     }
-    if (found.length > 0) this.byTarget.set(id, found);
-    if (target.kind === 'caption' && target.caption) this.lintedTagKeys.set(id, new Set(target.caption.tags.map((t) => t.key)));
-    if (dataset.asked.size > 0) {
-      const asked = [...dataset.asked];
-      for (const query of asked) query.dependents.add(id);
-      this.targetQueries.set(id, asked);
-    }
+    if (found.length > 1) found.sort(compareDiagnostics);
+    const state: TargetState = { diagnostics: found, dependencies: this.questions.end() };
+    if (target.kind === 'caption' && target.caption) state.tagKeys = target.caption.keys;
+    this.states.set(id, state);
   }
-
-  /** Answers a question; `asked` collects the questions of the target being linted. */
-  ask(asked: Set<Query>, kind: QueryKind, argument: string): unknown {
-    let byArgument = this.queries.get(kind);
-    if (!byArgument) {
-      byArgument = new Map();
-      this.queries.set(kind, byArgument);
-    }
-    let query = byArgument.get(argument);
-    if (!query) {
-      const value = this.answer(kind, argument);
-      query = { kind, argument, value, serialised: serialise(value), dependents: new Set() };
-      byArgument.set(argument, query);
-    }
-    asked.add(query);
-    return query.value;
-  }
-
-  private answer(kind: QueryKind, argument: string): unknown {
-    const { stats, index } = this;
-    switch (kind) {
-      case 'captionCount':
-        return stats.captionCount();
-      case 'imageCount':
-        return index.imageCount;
-      case 'tagFileCount':
-        return index.tagFileCount(argument);
-      case 'isRareTag':
-        return stats.isRareTag(argument);
-      case 'hasImage':
-        return index.hasImageForStem(argument);
-      case 'hasCaption':
-        return index.hasCaptionForStem(argument);
-      case 'underscoreMajority':
-        return stats.underscoreMajority();
-      case 'outfitMajority':
-        return stats.outfitMajority();
-      case 'isOutfitOutlier':
-        return stats.isOutfitOutlier(argument);
-      case 'fixedTraits':
-        return stats.fixedTraits();
-      case 'specificsOf':
-        return stats.specificsOf(argument);
-    }
-  }
-}
-
-/** The dataset questions one target may ask, each recorded as a dependency of that target. */
-class TrackedQueries implements DatasetQueries {
-  /** The questions this target asked (recorded as its dependencies when linting ends). */
-  readonly asked = new Set<Query>();
-  constructor(private readonly session: LintSession) {}
-  captionCount(): number {
-    return this.session.ask(this.asked, 'captionCount', '') as number;
-  }
-  imageCount(): number {
-    return this.session.ask(this.asked, 'imageCount', '') as number;
-  }
-  tagFileCount(key: string): number {
-    return this.session.ask(this.asked, 'tagFileCount', key) as number;
-  }
-  isRareTag(key: string): boolean {
-    return this.session.ask(this.asked, 'isRareTag', key) as boolean;
-  }
-  hasImage(stemKey: string): boolean {
-    return this.session.ask(this.asked, 'hasImage', stemKey) as boolean;
-  }
-  hasCaption(stemKey: string): boolean {
-    return this.session.ask(this.asked, 'hasCaption', stemKey) as boolean;
-  }
-  underscoreMajority(): 'underscores' | 'spaces' | undefined {
-    return this.session.ask(this.asked, 'underscoreMajority', '') as 'underscores' | 'spaces' | undefined;
-  }
-  outfitMajority(): string[] {
-    return this.session.ask(this.asked, 'outfitMajority', '') as string[];
-  }
-  isOutfitOutlier(key: string): boolean {
-    return this.session.ask(this.asked, 'isOutfitOutlier', key) as boolean;
-  }
-  fixedTraits(): string[] {
-    return this.session.ask(this.asked, 'fixedTraits', '') as string[];
-  }
-  specificsOf(key: string): string[] {
-    return this.session.ask(this.asked, 'specificsOf', key) as string[];
-  }
-}
-
-/** `red maple leaf` → `maple leaf`, `leaf`: the general tags a tag is specific for. */
-function wordSuffixes(key: string): string[] {
-  const words = key.split(' ');
-  const result: string[] = [];
-  for (let i = 1; i < words.length; i++) result.push(words.slice(i).join(' '));
-  return result;
-}
-
-function serialise(value: unknown): string {
-  return JSON.stringify(value) ?? 'undefined';
 }
 
 function compareDiagnostics(a: LintDiagnostic, b: LintDiagnostic): number {
@@ -423,7 +278,9 @@ export function lintDataset(index: DatasetIndex, config: LintConfig = {}, option
         }
         fixes.push({ ...fix, edits: done.edits });
       }
-      result.push({ ...d, fixes });
+      const plain: LintDiagnostic = { file: d.file, range: d.range, severity: d.severity, code: d.code, message: d.message, fixes };
+      if (d.data) plain.data = d.data;
+      result.push(plain);
     }
   }
   return result;

@@ -16,7 +16,11 @@ export type LintTargetKind = LintTarget['kind'];
 export interface RuleProblem {
   range: Range;
   message: string;
-  fixes?: LintFix[];
+  /**
+   * The fixes, or a function building them when first asked (an editor asks for a few problems'
+   * fixes; a full lint reports thousands). It must capture what it needs: it may run much later.
+   */
+  fixes?: LintFix[] | (() => LintFix[]);
   /** Overrides the rule's default severity (a user's setting overrides both). */
   severity?: Severity;
   data?: Record<string, unknown>;

@@ -70,3 +70,36 @@ test('decoding: UTF-8 with or without BOM; binary, UTF-16, invalid UTF-8 and hug
   assert.equal(huge.ok, false);
   assert.match((huge as { problem: string }).problem, /big\.txt is 5\.0 MB/);
 });
+
+// The parser takes shortcuts for plain ASCII tags; an independent statement of the rules (the
+// regular expressions the shortcuts replace) must agree on every kind of character.
+test('keys and tag flags agree with the regular-expression definitions on random text', () => {
+  const referenceKey = (raw: string) => {
+    let text = raw.trim().toLowerCase();
+    const emoticon = text.length <= 5 && (/^[^a-z0-9]*[a-z0-9]?_[a-z0-9]?[^a-z0-9]*$/i.test(text) || /^[:;=8][-']?[()]$|^[()][-']?[:;=]$/.test(text));
+    if (!emoticon) text = text.replace(/_/g, ' ');
+    return text.replace(/\\([()])/g, '$1').replace(/\s+/g, ' ').trim();
+  };
+  const alphabet = ['a', 'b', 'Z', '1', ' ', ' ', '  ', '_', '(', ')', '\\', '\t', '\u00a0', '\u3000', 'é', 'É', '-', ':', ';', '^', '\u000b', '\u2003'];
+  let state = 7;
+  const next = () => (state = (state * 1103515245 + 12345) >>> 0) / 2 ** 32;
+  for (let n = 0; n < 5000; n++) {
+    let raw = '';
+    const length = 1 + Math.floor(next() * 8);
+    for (let i = 0; i < length; i++) raw += alphabet[Math.floor(next() * alphabet.length)];
+    assert.equal(tagKey(raw), referenceKey(raw), JSON.stringify(raw));
+    for (const tag of parseCaption(`x, ${raw}, y`).tags) {
+      assert.equal(tag.key, referenceKey(tag.raw), JSON.stringify(tag.raw));
+      assert.equal(tag.usesSpaces, /\S\s+\S/.test(tag.raw), `usesSpaces of ${JSON.stringify(tag.raw)}`);
+      const emoticon = tag.raw.length <= 5 && (/^[^a-z0-9]*[a-z0-9]?_[a-z0-9]?[^a-z0-9]*$/i.test(tag.raw) || /^[:;=8][-']?[()]$|^[()][-']?[:;=]$/.test(tag.raw));
+      assert.equal(tag.usesUnderscores, !emoticon && /[\p{L}\p{N})]_[\p{L}\p{N}(]/u.test(tag.raw), `usesUnderscores of ${JSON.stringify(tag.raw)}`);
+      const parens: number[] = [];
+      if (!emoticon) for (let j = 0; j < tag.raw.length; j++) {
+        if (tag.raw[j] === '\\') j++;
+        else if (tag.raw[j] === '(' || tag.raw[j] === ')') parens.push(tag.start + j);
+      }
+      assert.deepEqual(tag.unescapedParens, parens, `parentheses of ${JSON.stringify(tag.raw)}`);
+      assert.ok(parseCaption(`x, ${raw}, y`).keys.has(tag.key));
+    }
+  }
+});

@@ -107,3 +107,58 @@ test('lintDataset resolves dataset-wide fixes when asked', async () => {
   assert.deepEqual(datasetFix(lazy[0]).edits, []);
   assert.deepEqual(datasetFix(eager[0]).edits.map((e) => e.file).sort(), [join(dir, 'img0.txt'), join(dir, 'img1.txt')]);
 });
+
+// Random edits (tags typed, removed, respelled; captions and images added and deleted) must
+// leave the incremental session equal to a full lint every time: the engine tracks many of
+// its dependencies implicitly (a caption's own tags and stem), and this is where a wrong
+// shortcut would show.
+test('random edits: the incremental result always equals a full re-lint', async () => {
+  const vocabulary = ['1girl', 'solo', 'leaf', 'maple leaf', 'red maple leaf', 'ginkgo leaf', 'school uniform', 'school_uniform', 'serafuku', 'pleated skirt', 'bikini', 'blonde hair', 'blue eyes', 'hat', 'witch hat', 'smile', 'absurdres', '2girls', 'heterochromia', 'saber (fate)', 'Long_Hair', 'long hair', 'rare tag', 'city', 'simple background'];
+  let state = 99;
+  const next = () => (state = (state * 1103515245 + 12345) >>> 0) / 2 ** 32;
+  const pick = <T,>(list: readonly T[]) => list[Math.floor(next() * list.length)];
+  const caption = () => Array.from({ length: 2 + Math.floor(next() * 7) }, () => pick(vocabulary)).join(next() < 0.9 ? ', ' : ',');
+  const dir = await writeDataset(captionedImages(Array.from({ length: 12 }, caption)));
+  dirs.push(dir);
+  const index = await DatasetIndex.build(dir);
+  const session = new LintSession(index);
+  let before = snapshot(session.lintAll());
+  const stems = Array.from({ length: 16 }, (_, i) => `img${i}`);
+  for (let step = 0; step < 120; step++) {
+    const stem = pick(stems);
+    const roll = next();
+    let change: IndexChange;
+    let what: string;
+    if (roll < 0.6) {
+      const text = caption();
+      what = `type "${text}" into ${stem}.txt`;
+      change = index.setCaptionText(join(dir, `${stem}.txt`), text);
+      if (change.files.length === 0) {
+        writeFileSync(join(dir, `${stem}.txt`), text);
+        change = await index.updateFile(join(dir, `${stem}.txt`));
+      }
+    } else if (roll < 0.7) {
+      what = `delete ${stem}.txt`;
+      try {
+        unlinkSync(join(dir, `${stem}.txt`));
+      } catch {}
+      change = await index.updateFile(join(dir, `${stem}.txt`));
+    } else if (roll < 0.85) {
+      what = `delete ${stem}.png`;
+      try {
+        unlinkSync(join(dir, `${stem}.png`));
+      } catch {}
+      change = await index.updateFile(join(dir, `${stem}.png`));
+    } else {
+      what = `add ${stem}.png`;
+      writeFileSync(join(dir, `${stem}.png`), await png(64 + Math.floor(next() * 3) * 300, 512));
+      change = await index.updateFile(join(dir, `${stem}.png`));
+    }
+    const update = session.update(step % 2 === 0 ? change : { files: change.files, kinds: change.kinds });
+    const oracle = snapshot(new LintSession(index).lintAll());
+    assert.deepEqual(snapshot(session.allDiagnostics()), oracle, `step ${step}: after "${what}" the incremental result differs from a full lint`);
+    const expectedChanged = [...new Set([...before.keys(), ...oracle.keys()])].filter((f) => before.get(f) !== oracle.get(f)).sort();
+    assert.deepEqual(update.changedFiles, expectedChanged, `step ${step}: after "${what}" changedFiles`);
+    before = oracle;
+  }
+});

@@ -70,6 +70,31 @@ function layoutProblems(caption: ParsedCaption): LayoutProblem[] {
   return problems.sort((x, y) => x.start - y.start);
 }
 
+/**
+ * True when the caption certainly is `tag, tag, tag` already (most are): a scan of the text,
+ * where formatting it and comparing builds a second copy of every caption. False means "look".
+ */
+function isCanonicalLayout(caption: ParsedCaption): boolean {
+  const { text, tags } = caption;
+  if (tags.length === 0 || tags[0].start !== 0) return text === '';
+  for (let i = 0; i + 1 < tags.length; i++) {
+    const end = tags[i].end;
+    if (tags[i + 1].start !== end + 2 || text.charCodeAt(end) !== 44 || text.charCodeAt(end + 1) !== 32) return false;
+  }
+  const rest = text.length - tags[tags.length - 1].end;
+  if (!(rest === 0 || (rest === 1 && text.endsWith('\n')) || (rest === 2 && text.endsWith('\r\n')))) return false;
+  for (const tag of tags) {
+    let previous = 0;
+    for (let i = tag.start; i < tag.end; i++) {
+      const c = text.charCodeAt(i);
+      // Control characters, doubled spaces and anything outside ASCII (other blanks) need the full check.
+      if (c < 32 || c > 126 || (c === 32 && previous === 32)) return false;
+      previous = c;
+    }
+  }
+  return true;
+}
+
 export const formattingRule: LintRule = {
   id: 'formatting',
   defaultSeverity: 'warning',
@@ -80,6 +105,7 @@ export const formattingRule: LintRule = {
   check(target, context) {
     if (target.kind !== 'caption' || !target.caption) return;
     const caption = target.caption;
+    if (isCanonicalLayout(caption)) return;
     const formatted = formatParsedCaption(caption);
     if (formatted === caption.text) return;
     const problems = layoutProblems(caption);

@@ -18,7 +18,7 @@ export const outfitInconsistencyRule: LintRule = {
     if (!context.dataset.hasImage(target.entry.stemKey)) return;
     const caption = target.caption;
     const outfit = context.dataset.outfitMajority();
-    const keysHere = new Set(caption.tags.map((t) => t.key));
+    const keysHere = caption.keys;
     const missing = outfit.filter((key) => !keysHere.has(key));
     if (missing.length > 0) {
       const underscores = prefersUnderscores(caption);

@@ -10,16 +10,16 @@ export const rareTagRule: LintRule = {
   targets: ['caption'],
   check(target, context) {
     if (target.kind !== 'caption' || !target.caption) return;
-    const seen = new Set<string>();
-    for (const tag of target.caption.tags) {
-      if (seen.has(tag.key) || context.settings.ignoreTags.has(tag.key)) continue;
-      seen.add(tag.key);
-      if (!context.dataset.isRareTag(tag.key)) continue;
+    const { caption, file } = target;
+    let seen: Set<string> | undefined; // made for the rare problems only: most captions have none
+    for (const tag of caption.tags) {
+      if (!context.dataset.isRareTag(tag.key) || seen?.has(tag.key) || context.settings.ignoreTags.has(tag.key)) continue;
+      (seen ??= new Set()).add(tag.key);
       context.report({
         range: tag.range,
         message: `${codeOf(tag.raw)} is used by this caption only: check it is not a typo or a stray tagger guess.`,
         data: { tag: tag.key },
-        fixes: [{ title: `Remove ${codeOf(tag.raw)}`, edits: removeTagsEdits(target.file, target.caption, target.caption.tags.filter((t) => t.key === tag.key).map((t) => t.index)), scope: 'problem' }],
+        fixes: () => [{ title: `Remove ${codeOf(tag.raw)}`, edits: removeTagsEdits(file, caption, caption.tags.filter((t) => t.key === tag.key).map((t) => t.index)), scope: 'problem' }],
       });
     }
   },

@@ -42,6 +42,8 @@ function occurrencesOf(caption: ParsedCaption, key: string): CaptionTag[] {
 interface SharedReport {
   message: string;
   shown: Array<{ text: string; key: string }>;
+  /** `shown` as written, for the diagnostic's data. */
+  shownTexts: string[];
   /** Per shown alternative: the fix title when this caption already has it, or else in either spelling style. */
   removeTitles: string[];
   replaceTitles: string[];
@@ -96,6 +98,7 @@ function sharedReport(memo: ReportMemo, tag: CaptionTag, advice: VagueTagAdvice 
   shared = {
     message,
     shown,
+    shownTexts: shown.map((a) => a.text),
     removeTitles: shown.map((a) => `Remove ${written} (this caption already has ${codeOf(a.text)})`),
     replaceTitles: shown.map((a) => `Replace ${written} with ${codeOf(spellLike(a.text, false))}`),
     replaceTitlesUnderscored: shown.map((a) => `Replace ${written} with ${codeOf(spellLike(a.text, true))}`),
@@ -119,7 +122,7 @@ export const vagueTagRule: LintRule = {
     if (target.kind !== 'caption' || !target.caption) return;
     const caption = target.caption;
     const { vagueTags, ignoreTags } = context.settings;
-    const keysHere = new Set(caption.tags.map((t) => t.key));
+    const keysHere = caption.keys;
     const underscores = prefersUnderscores(caption);
     const reported = new Set<string>();
     const memo = memoFor(context.index, context.settings);
@@ -133,23 +136,28 @@ export const vagueTagRule: LintRule = {
       if (!advice && (specifics.length === 0 || specificsHere.length > 0)) continue;
       reported.add(tag.key);
       const shared = sharedReport(memo, tag, advice, specifics, specificsHere, context.index);
-      const occurrences = occurrencesOf(caption, tag.key);
-      const fixes: LintFix[] = shared.shown.map((alternative, i) => {
-        const already = keysHere.has(alternative.key);
-        return {
-          title: already ? shared.removeTitles[i] : underscores ? shared.replaceTitlesUnderscored[i] : shared.replaceTitles[i],
-          edits: replaceInCaption(target.file, caption, occurrences, alternative.text, already, underscores),
-          scope: 'problem' as const,
-        };
-      });
-      for (const datasetFix of shared.datasetFixes) {
-        fixes.push({ title: datasetFix.title, edits: [], scope: 'dataset', deferred: { ...datasetFix.deferred } });
-      }
+      const file = target.file;
+      // Built when an editor asks (see RuleProblem.fixes): everything it reads is fixed here.
+      const fixes = (): LintFix[] => {
+        const occurrences = occurrencesOf(caption, tag.key);
+        const list: LintFix[] = shared.shown.map((alternative, i) => {
+          const already = keysHere.has(alternative.key);
+          return {
+            title: already ? shared.removeTitles[i] : underscores ? shared.replaceTitlesUnderscored[i] : shared.replaceTitles[i],
+            edits: replaceInCaption(file, caption, occurrences, alternative.text, already, underscores),
+            scope: 'problem' as const,
+          };
+        });
+        for (const datasetFix of shared.datasetFixes) {
+          list.push({ title: datasetFix.title, edits: [], scope: 'dataset', deferred: { ...datasetFix.deferred } });
+        }
+        return list;
+      };
       context.report({
         range: tag.range,
         message: shared.message,
         severity: advice ? undefined : 'information',
-        data: { tag: tag.key, alternatives: shared.shown.map((a) => a.text) },
+        data: { tag: tag.key, alternatives: shared.shownTexts },
         fixes,
       });
     }
