@@ -36,12 +36,7 @@ export class LintEngineAdapter implements DatasetLinter {
   private usageCache: { versions: string; usage: Map<string, TagUsage> } | undefined;
   /** The tokenizer settings and what they gave; undefined until searched for these settings. */
   private tokenizerSearch: { settingPath?: string; modelPath?: string } = {};
-  private tokenizer: { countTokens?: (text: string) => number; description: string } | undefined;
-
-  /** Which tokenizer caption-length counts with, or why it estimates (for logs and tests). */
-  get tokenCounting(): string | undefined {
-    return this.tokenizer?.description;
-  }
+  private tokenizer: { countTokens?: (text: string) => number } | undefined;
 
   async index(folders: string[]): Promise<string[]> {
     // Start the scans first, so the disk works while the tokenizer is parsed.
@@ -111,12 +106,13 @@ export class LintEngineAdapter implements DatasetLinter {
    * without one. Returns the problem when the tokenizer the user set cannot be used.
    */
   private ensureTokenizer(): string | undefined {
-    if (this.tokenizer) return undefined;
+    // Only caption-length counts tokens: with it off, loading the tokenizer is wasted time.
+    if (this.tokenizer || this.config.rules?.['caption-length'] === 'off') return undefined;
     const result = findCaptionTokenCounter(this.tokenizerSearch);
-    this.tokenizer = result.found
-      ? { countTokens: result.counter.count, description: `CLIP token counts from ${result.description}` }
-      : { description: `CLIP token counts are estimated: ${result.reason}` };
+    this.tokenizer = { countTokens: result.found ? result.counter.count : undefined };
     this.config = { ...this.config, countTokens: this.tokenizer.countTokens };
+    // The server's log (the client's output channel) says which tokenizer counts.
+    process.stderr.write(`caption-length: ${result.found ? `CLIP token counts from ${result.description}` : 'CLIP token counts are estimated (no CLIP tokenizer found)'}\n`);
     return result.found ? undefined : result.problem && `caption-length counts are estimated: ${result.problem}`;
   }
 

@@ -25,6 +25,7 @@ const endsInLetterOrDigit = /[\p{L}\p{N}]$/u;
 
 export class CaptionTokenCounter {
   private readonly stretchCounts = new Map<string, number>();
+  private readonly wordCounts = new Map<string, number>();
 
   constructor(private readonly tokenizer: ClipTokenCounting) {}
 
@@ -54,12 +55,45 @@ export class CaptionTokenCounter {
     if (key === '') return 0;
     let count = this.stretchCounts.get(key);
     if (count === undefined) {
-      count = this.tokenizer.tokenCount(key);
+      count = plainAscii.test(key) ? this.countPlainAscii(key) : this.tokenizer.tokenCount(key);
       if (this.stretchCounts.size < maxRememberedStretches) this.stretchCounts.set(key, count);
     }
     return count;
   }
+
+  /**
+   * ASCII letters, digits and spaces only (most tags): CLIP's clean-up changes nothing but the
+   * case, every digit is a token, and every run of letters one BPE word, counted once per dataset.
+   */
+  private countPlainAscii(stretch: string): number {
+    let count = 0;
+    let wordStart = -1;
+    for (let i = 0; i <= stretch.length; i++) {
+      const c = i < stretch.length ? stretch.charCodeAt(i) | 0x20 : 0;
+      if (c >= 97 && c <= 122) {
+        if (wordStart < 0) wordStart = i;
+        continue;
+      }
+      if (wordStart >= 0) {
+        count += this.countWord(stretch.slice(wordStart, i).toLowerCase());
+        wordStart = -1;
+      }
+      if (c >= 48 && c <= 57) count++; // a digit (the case bit leaves 0x30–0x39 as they are)
+    }
+    return count;
+  }
+
+  private countWord(word: string): number {
+    let count = this.wordCounts.get(word);
+    if (count === undefined) {
+      count = this.tokenizer.tokenCount(word);
+      if (this.wordCounts.size < maxRememberedStretches) this.wordCounts.set(word, count);
+    }
+    return count;
+  }
 }
+
+const plainAscii = /^[a-zA-Z0-9 ]+$/;
 
 /**
  * True when the comma at `i` is surely a pre-token of its own: each neighbour is an ASCII space,

@@ -66,13 +66,13 @@ export const lintCommand: CliCommand = {
       config = loaded;
     }
     const tokenizerPath = parsed.values.tokenizer;
-    const tokenizer = findCaptionTokenCounter({ settingPath: tokenizerPath ? resolve(tokenizerPath) : undefined, modelPath: parsed.values.model ? resolve(parsed.values.model) : undefined });
-    if (!tokenizer.found && tokenizer.problem) {
+    const tokenizer = config.rules?.['caption-length'] === 'off' ? undefined : findCaptionTokenCounter({ settingPath: tokenizerPath ? resolve(tokenizerPath) : undefined, modelPath: parsed.values.model ? resolve(parsed.values.model) : undefined });
+    if (tokenizer && !tokenizer.found && tokenizer.problem) {
       process.stderr.write(`embedding-studio lint: ${tokenizer.problem}\n`);
       return 2;
     }
-    if (tokenizer.found) config = { ...config, countTokens: tokenizer.counter.count };
-    if (format === 'text') {
+    if (tokenizer?.found) config = { ...config, countTokens: tokenizer.counter.count };
+    if (tokenizer && format === 'text') {
       process.stderr.write(
         tokenizer.found
           ? `caption-length: CLIP token counts from ${tokenizer.description}\n`
