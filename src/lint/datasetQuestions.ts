@@ -16,6 +16,7 @@ type GlobalKind = (typeof globalKinds)[number];
 type TagKind = 'tagFileCount' | 'isRareTag' | 'isOutfitOutlier' | 'specificsOf';
 type StemKind = 'hasImage' | 'hasCaption';
 const tagKinds: readonly TagKind[] = ['tagFileCount', 'isRareTag', 'isOutfitOutlier', 'specificsOf'];
+const globalBit = Object.fromEntries(globalKinds.map((kind, bit) => [kind, 1 << bit])) as Record<GlobalKind, number>;
 const stemKinds: readonly StemKind[] = ['hasImage', 'hasCaption'];
 
 /** One cached answer. */
@@ -39,8 +40,9 @@ export interface TargetDependencies {
 export class DatasetQuestions implements DatasetQueries {
   private readonly stats: DatasetStats;
   private readonly globals = new Map<GlobalKind, Answer>();
-  private readonly byTag = new Map<TagKind, Map<string, Answer>>(tagKinds.map((k) => [k, new Map()]));
-  private readonly byStem = new Map<StemKind, Map<string, Answer>>(stemKinds.map((k) => [k, new Map()]));
+  // One map per question kind, as fields: these are asked a hundred thousand times per lint.
+  private readonly byTag: Record<TagKind, Map<string, Answer>> = { tagFileCount: new Map(), isRareTag: new Map(), isOutfitOutlier: new Map(), specificsOf: new Map() };
+  private readonly byStem: Record<StemKind, Map<string, Answer>> = { hasImage: new Map(), hasCaption: new Map() };
   // The target being linted.
   private targetId = '';
   private targetStem: string | undefined;
@@ -56,8 +58,8 @@ export class DatasetQuestions implements DatasetQueries {
   /** Forgets every answer (a full lint follows). */
   clear(): void {
     this.globals.clear();
-    for (const map of this.byTag.values()) map.clear();
-    for (const map of this.byStem.values()) map.clear();
+    for (const kind of tagKinds) this.byTag[kind].clear();
+    for (const kind of stemKinds) this.byStem[kind].clear();
   }
 
   /**
@@ -103,7 +105,7 @@ export class DatasetQuestions implements DatasetQueries {
       for (const id of withGlobal(bit)) dirty.add(id);
     });
     for (const kind of tagKinds) {
-      const answers = this.byTag.get(kind)!;
+      const answers = this.byTag[kind];
       // Rarity and outliers are shares of the caption count: all move when it does.
       const keys = (kind === 'isRareTag' || kind === 'isOutfitOutlier') && countChanged ? [...answers.keys()] : kind === 'specificsOf' ? tags.flatMap(wordSuffixes) : tags;
       for (const key of keys) {
@@ -118,7 +120,7 @@ export class DatasetQuestions implements DatasetQueries {
     }
     const stems = new Set(files.map(stemKeyOf));
     for (const kind of stemKinds) {
-      const answers = this.byStem.get(kind)!;
+      const answers = this.byStem[kind];
       for (const stem of stems) {
         const answer = answers.get(stem);
         if (!answer) continue;
@@ -172,12 +174,12 @@ export class DatasetQuestions implements DatasetQueries {
       answer = newAnswer(this.answerGlobal(kind));
       this.globals.set(kind, answer);
     }
-    this.globalMask |= 1 << globalKinds.indexOf(kind);
+    this.globalMask |= globalBit[kind];
     return answer.value;
   }
 
   private tag(kind: TagKind, key: string): unknown {
-    const answers = this.byTag.get(kind)!;
+    const answers = this.byTag[kind];
     let answer = answers.get(key);
     if (!answer) {
       answer = newAnswer(this.answerTag(kind, key));
@@ -191,7 +193,7 @@ export class DatasetQuestions implements DatasetQueries {
   }
 
   private stem(kind: StemKind, stemKey: string): unknown {
-    const answers = this.byStem.get(kind)!;
+    const answers = this.byStem[kind];
     let answer = answers.get(stemKey);
     if (!answer) {
       answer = newAnswer(this.answerStem(kind, stemKey));

@@ -104,11 +104,15 @@ export function startCaptionServer(connection: Connection, linter: DatasetLinter
       const path = uris.toPath(document.uri);
       if (path) await linter.setOpenText(path, document.getText());
     }
+    const indexed = performance.now();
     const counts = lintAndPublish();
-    const milliseconds = Math.round(performance.now() - started);
+    const finished = performance.now();
+    const milliseconds = Math.round(finished - started);
+    // Where the time went, for the user's status bar tooltip and for benchmarks.
+    const split = `indexed in ${Math.round(indexed - started)} ms, linted and published in ${Math.round(finished - indexed)} ms`;
     void connection.sendNotification(serverStatusNotification, {
       state: 'ready',
-      message: `${counts.diagnostics} problem(s) in ${counts.files} file(s), linted in ${milliseconds} ms${problems.length > 0 ? `; not indexed: ${problems.join('; ')}` : ''}`,
+      message: `${counts.diagnostics} problem(s) in ${counts.files} file(s) (${split})${problems.length > 0 ? `; not indexed: ${problems.join('; ')}` : ''}`,
     });
     return { ...counts, milliseconds };
   }

@@ -1,4 +1,5 @@
 import type { LintRule } from '../rule';
+import type { CaptionTag } from '../../dataset/caption';
 import { backgroundKindOf } from '../knowledge/backgrounds';
 import { codeOf } from '../tagEdits';
 
@@ -11,7 +12,8 @@ export const complexBackgroundRule: LintRule = {
   targets: ['caption'],
   check(target, context) {
     if (target.kind !== 'caption' || !target.caption) return;
-    const busy = target.caption.tags.filter((tag) => backgroundKindOf(tag.key) === 'complex');
+    const busy: CaptionTag[] = [];
+    for (const tag of target.caption.tags) if (backgroundKindOf(tag.key) === 'complex') busy.push(tag);
     if (busy.length === 0) return;
     context.report({
       range: busy[0].range,

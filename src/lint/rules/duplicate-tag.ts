@@ -25,6 +25,7 @@ export const duplicateTagRule: LintRule = {
   check(target, context) {
     if (target.kind !== 'caption' || !target.caption) return;
     const caption = target.caption;
+    if (caption.keys.size === caption.tags.length) return; // every key once: nothing repeats
     const duplicates = duplicateIndices(caption);
     if (duplicates.size === 0) return;
     const fileFix = duplicates.size > 1

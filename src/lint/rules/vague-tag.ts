@@ -124,17 +124,17 @@ export const vagueTagRule: LintRule = {
     const { vagueTags, ignoreTags } = context.settings;
     const keysHere = caption.keys;
     const underscores = prefersUnderscores(caption);
-    const reported = new Set<string>();
+    let reported: Set<string> | undefined; // made on the first report: most captions have none
     const memo = memoFor(context.index, context.settings);
     for (const tag of caption.tags) {
-      if (ignoreTags.has(tag.key) || reported.has(tag.key)) continue;
+      if (reported?.has(tag.key) || ignoreTags.has(tag.key)) continue;
       const advice = vagueTags.get(tag.key);
       const datasetDriven = !advice && mayBeGeneral(tag.key);
       if (!advice && !datasetDriven) continue;
       const specifics = context.dataset.specificsOf(tag.key);
       const specificsHere = specifics.length === 0 ? specifics : specifics.filter((s) => keysHere.has(s));
       if (!advice && (specifics.length === 0 || specificsHere.length > 0)) continue;
-      reported.add(tag.key);
+      (reported ??= new Set()).add(tag.key);
       const shared = sharedReport(memo, tag, advice, specifics, specificsHere, context.index);
       const file = target.file;
       // Built when an editor asks (see RuleProblem.fixes): everything it reads is fixed here.
