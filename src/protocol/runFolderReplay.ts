@@ -60,14 +60,14 @@ export function parseLossLog(text: string, path: string): LossRow[] {
   for (let i = 1; i < lines.length; i++) {
     if (lines[i].trim() === '') continue;
     const cells = lines[i].split(',').map((c) => c.trim());
-    const values = cells.map((cell, column) => (column === 3 && nonFiniteLossCell.test(cell) ? Number.NaN : cell === '' ? Number.NaN : Number(cell)));
-    const lossUnreadable = Number.isNaN(values[3]) && !nonFiniteLossCell.test(cells[3] ?? '');
-    const otherUnreadable = [1, 2, 4].some((column) => !Number.isFinite(values[column]));
-    if (cells.length !== 5 || !Number.isInteger(values[0]) || otherUnreadable || lossUnreadable) {
+    const values = cells.map((cell) => (cell === '' ? Number.NaN : Number(cell)));
+    const lossNotFinite = nonFiniteLossCell.test(cells[3] ?? '');
+    const unreadable = [1, 2, 4].some((column) => !Number.isFinite(values[column])) || (Number.isNaN(values[3]) && !lossNotFinite);
+    if (cells.length !== 5 || !Number.isInteger(values[0]) || unreadable) {
       throw new RunFolderError(`${path}:${i + 1}: expected five numbers (${lossLogColumns.join(',')}; the loss may be nan or inf), found "${lines[i]}" — fix or delete that line`);
     }
     const [step, epoch, epochStep, loss, learnRate] = values;
-    rows.push({ step, epoch, epochStep, loss, learnRate });
+    rows.push({ step, epoch, epochStep, loss: lossNotFinite ? Number.NaN : loss, learnRate });
   }
   return rows;
 }

@@ -110,7 +110,7 @@ test('non-finite steps survive thinning, a rollback past them drops them, and th
   assert.deepEqual(model.nonFiniteSteps, [4, 6]);
 });
 
-test('a saved state brings the gaps back as NaN, not as null (which a chart draws as 0)', () => {
+test('a saved state brings the gaps back as NaN, not as null (which arithmetic reads as 0)', () => {
   const model = emptyModel();
   applyEvent(model, progress(1), {}, noChange());
   applyEvent(model, progress(2, null, 0.12), {}, noChange());

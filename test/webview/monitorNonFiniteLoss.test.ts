@@ -1,7 +1,7 @@
 // The monitor page in real headless Chromium receiving a progress message whose loss is null (not
 // finite): the loss line has a gap there (chart.js skips the point), a marker and a legend entry
 // name the step, the figures say "not finite", nothing is drawn at −1 or 0, and a page restored
-// from its saved state (JSON, where NaN becomes null) still shows a gap, not a loss of 0.
+// from its saved state (JSON, where NaN becomes null) still shows the gap and the marker.
 // Screenshot in .test-artifacts/webview/monitor-non-finite-loss.png.
 
 import assert from 'node:assert/strict';
@@ -99,7 +99,7 @@ function assertGapAtNanStep(datasets: Drawn[]): void {
     'only that step is a gap',
   );
   assert.equal(average.points[i][1], 0.2, 'the moving average of the finite losses goes on');
-  // Nothing is drawn at −1, or at 0 (what a null would become), in any series.
+  // Nothing is drawn at −1 (the old stand-in) or at 0 (what null reads as in arithmetic), in any series.
   for (const dataset of datasets) {
     for (const [, y] of dataset.points) assert.ok(Number.isNaN(y) || y > 0, `${dataset.label} has a point at ${y}`);
   }

@@ -194,7 +194,8 @@ export class LossChart {
     datasets[datasetIndex.saved].data = this.savedPoints;
     // Markers along the top of the loss range drawn, so they never read as a loss value on the curve.
     this.nonFiniteSteps = model.nonFiniteSteps.slice();
-    const top = [...loss, ...this.savedPoints].reduce((m, p) => (Number.isFinite(p.y) ? Math.max(m, p.y) : m), nonFiniteMarkerFloor);
+    let top = nonFiniteMarkerFloor;
+    if (this.nonFiniteSteps.length > 0) for (const p of [...loss, ...this.savedPoints]) if (Number.isFinite(p.y)) top = Math.max(top, p.y);
     this.nonFinitePoints = this.nonFiniteSteps.map((step) => ({ x: step, y: top }));
     datasets[datasetIndex.nonFinite].data = this.nonFinitePoints;
     datasets[datasetIndex.nonFinite].label = nonFiniteLegendLabel(this.nonFiniteSteps);

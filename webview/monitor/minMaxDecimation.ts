@@ -12,8 +12,8 @@ const gapOrValue = (y: unknown): number => (typeof y === 'number' ? y : Number.N
 
 export function minMaxDecimation(xs: readonly number[], ys: readonly number[], buckets: number): XYPoint[] {
   const n = Math.min(xs.length, ys.length);
-  // NaN marks a non-finite loss (a gap in the line); a saved state brings it back as null, which
-  // chart.js would draw as 0, so it is turned back into NaN here too.
+  // NaN marks a non-finite loss (a gap in the line); JSON (the saved state) turns it into null,
+  // which arithmetic reads as 0 (Math.max(null, -1) is 0), so it is turned back into NaN here too.
   if (n <= buckets * 2) return Array.from({ length: n }, (_, i) => ({ x: xs[i], y: gapOrValue(ys[i]) }));
   const out: XYPoint[] = [{ x: xs[0], y: gapOrValue(ys[0]) }];
   const size = (n - 2) / buckets;

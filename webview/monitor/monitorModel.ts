@@ -93,7 +93,7 @@ export function modelFromState(state: unknown): ModelState | null {
   const n = candidate.steps.length;
   if (candidate.loss.length !== n || candidate.lossAverage?.length !== n || candidate.learningRate?.length !== n) return null;
   if (candidate.nonFiniteSteps !== undefined && !Array.isArray(candidate.nonFiniteSteps)) return null;
-  // JSON turned the NaN gaps into null: put them back, so nothing reads a gap as a loss of 0.
+  // JSON turned the NaN gaps into null: put them back, since arithmetic reads null as 0 (Math.min(null, 0.1) is 0).
   const gaps = (column: unknown[]) => column.map((v) => (typeof v === 'number' ? v : Number.NaN));
   return { ...candidate, loss: gaps(candidate.loss), lossAverage: gaps(candidate.lossAverage!), nonFiniteSteps: candidate.nonFiniteSteps ?? [] } as ModelState;
 }
