@@ -2,13 +2,18 @@
 // through `LintConfig.countTokens`. The heuristic: CLIP's BPE keeps common English words whole
 // and splits long or rare ones, so each run of letters counts ceil(length / 6) tokens (at least
 // one), each run of digits one, and every punctuation mark (commas included) one. Escapes
-// (`\(`) count as the bracket alone, as A1111 unescapes them before tokenizing.
+// (`\(`) count as the bracket alone, as A1111 unescapes them before tokenizing; its emphasis
+// syntax (unescaped brackets, `:1.2)` weights) is no text and counts nothing.
+
+// An escape (kept), a weight with its closing bracket, or an unescaped bracket (dropped).
+const emphasisSyntax = /\\[\\()[\]]|:\s*[+-]?[.\d]+\s*\)|[()[\]]/g;
 
 export function estimateClipTokens(text: string): number {
   let tokens = 0;
   let letters = 0;
   let inDigits = false;
-  for (const ch of text) {
+  const words = /[()[\]]/.test(text) ? text.replace(emphasisSyntax, (m) => (m[0] === '\\' ? m : ' ')) : text;
+  for (const ch of words) {
     const kind = charKind(ch);
     if (kind !== 'letter' && letters > 0) {
       tokens += Math.ceil(letters / 6);

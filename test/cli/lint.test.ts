@@ -106,8 +106,8 @@ function cliWithoutCaches(...args: string[]) {
 
 test('--tokenizer: exact CLIP counts for caption-length (emphasis not counted); without one, estimates that say so', async () => {
   // Counts by hand (`long`, `hair`, `smile` are single CLIP tokens): 24 × "(long hair:1.3)" is
-  // 24 × 2 words + 23 commas = 71, + ", smile, smile" = 75: within the limit. The estimate counts
-  // the brackets and the weight too. 24 × "long hair" + "smile" + "long hair" = 71 + 2 + 3 = 76.
+  // 24 × 2 words + 23 commas = 71, + ", smile, smile" = 75: within the limit.
+  // 24 × "long hair" + "smile" + "long hair" = 71 + 2 + 3 = 76.
   const weighted = [...Array.from({ length: 24 }, () => '(long hair:1.3)'), 'smile', 'smile'].join(', ');
   const over = [...Array.from({ length: 24 }, () => 'long hair'), 'smile', 'long hair'].join(', ');
   const dir = await writeDataset(captionedImages([weighted, over]));
@@ -127,7 +127,7 @@ test('--tokenizer: exact CLIP counts for caption-length (emphasis not counted); 
 
   const estimated = cliWithoutCaches(dir);
   assert.match(estimated.stderr, /^caption-length: CLIP token counts are estimated \(no CLIP tokenizer found; pass --tokenizer PATH/);
-  assert.match(estimated.stdout, /img0\.txt:1:\d+ warning caption-length This caption is about \d+ CLIP tokens \(estimated\)/);
+  assert.match(estimated.stdout, /img1\.txt:1:\d+ warning caption-length This caption is about \d+ CLIP tokens \(estimated\)/);
 
   const missing = cliWithoutCaches(dir, '--tokenizer', join(dir, 'no-such-folder'));
   assert.equal(missing.code, 2);
