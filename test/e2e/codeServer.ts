@@ -190,12 +190,21 @@ async function waitForHealth(port: number, child: ChildProcess, log: () => strin
 
 /** Runs a command from the palette by its title (e.g. `Embedding Studio: Lint Dataset`). */
 export async function runPaletteCommand(page: Page, title: string): Promise<void> {
-  await page.keyboard.press('F1');
   const input = page.locator('.quick-input-widget input');
-  await input.waitFor({ timeout: timeouts.screen });
-  await input.fill(`>${title}`);
   const row = page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
-  await row.waitFor({ timeout: timeouts.screen });
+  // The palette closes when something takes the focus while the workbench settles (seen on a
+  // loaded machine): then it is opened again, as a user would.
+  for (let attempt = 1; ; attempt++) {
+    await page.keyboard.press('F1');
+    await input.waitFor({ timeout: timeouts.screen });
+    await input.fill(`>${title}`);
+    const outcome = await Promise.race([
+      row.waitFor({ timeout: timeouts.screen }).then(() => 'shown' as const),
+      page.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout: timeouts.screen }).then(() => 'closed' as const),
+    ]).catch(() => 'timeout' as const);
+    if (outcome === 'shown') break;
+    if (outcome === 'timeout' || attempt === 3) throw new Error(`the command palette did not list "${title}" (${outcome === 'timeout' ? `within ${timeouts.screen} ms` : 'it closed three times'})`);
+  }
   await row.click();
 }
 
@@ -335,4 +344,14 @@ export async function chooseFolderInDialog(page: Page, title: string, folder: st
     { timeout: timeouts.screen },
   );
   await page.keyboard.press('Enter');
+}
+
+/** Runs a test body; on failure saves a screenshot of the screen as it was (then rethrows). */
+export async function withFailureScreenshot(session: CodeServerSession | undefined, body: () => Promise<void>): Promise<void> {
+  try {
+    await body();
+  } catch (error) {
+    await session?.screenshot('failure').catch(() => undefined);
+    throw error;
+  }
 }

@@ -11,7 +11,7 @@ import { after, before, it } from 'node:test';
 import type { Page } from 'playwright-core';
 import { readEmbeddingFile } from '../../src/train/embeddingFile';
 import { writeDataset } from '../server/generatedDataset';
-import { quickInputRow, runPaletteCommand, sharedRoot, startCodeServer, timeouts, waitForFile, waitForQuickInput, type CodeServerSession } from './codeServer';
+import { quickInputRow, runPaletteCommand, sharedRoot, startCodeServer, timeouts, waitForFile, waitForQuickInput, withFailureScreenshot, type CodeServerSession } from './codeServer';
 
 const modelPath = join(sharedRoot, 'fixtures/sd1-tiny/model.safetensors');
 const mergesPath = join(sharedRoot, 'clip-vocab/bpe_simple_vocab_16e6.txt.gz');
@@ -69,61 +69,67 @@ async function createEmbedding(page: Page, name: string, vectors: string, initTe
   await page.keyboard.press('Enter');
 }
 
-it('creates an embedding from the palette, opens the training form from it, and asks before replacing it', { timeout: 3 * 60_000 }, async () => {
-  const { page } = session;
-  await page.locator('.activitybar .action-item a[aria-label^="Embedding Studio"]').waitFor({ timeout: timeouts.workbench });
-  await createEmbedding(page, 'mychar', '8', 'red hair');
-  const created = page.locator('.notifications-toasts .notification-toast', { hasText: /created .*mychar\.safetensors \(8 vectors from "red hair"\)/ });
-  await created.waitFor({ timeout: timeouts.screen });
-  await session.screenshot('created');
+// a name in another script: A1111 and the trainer take any file-name-safe name
+const name = 'miku_初音';
 
-  const file = join(session.workspace, '.embedding-studio', 'embeddings', 'mychar.safetensors');
-  const embedding = readEmbeddingFile(file);
-  assert.equal(embedding.count, 8);
-  assert.equal(embedding.width, 64);
-  assert.equal(embedding.step, 0);
-  // A1111's rule: row i comes from token floor(i·T/vectors) of the text, here "red" ×4 then "hair" ×4
-  const red = tokenRow(clipWordId('red'));
-  const hair = tokenRow(clipWordId('hair'));
-  assert.notDeepEqual(red, hair);
-  for (let row = 0; row < 8; row++) {
-    assert.deepEqual(embedding.vectors.subarray(row * 64, (row + 1) * 64), row < 4 ? red : hair, `row ${row}`);
-  }
+it('creates an embedding from the palette, opens the training form from it, and asks before replacing it', { timeout: 3 * 60_000 }, () =>
+  withFailureScreenshot(session, async () => {
+    const { page } = session;
+    await page.locator('.activitybar .action-item a[aria-label^="Embedding Studio"]').waitFor({ timeout: timeouts.workbench });
+    // the caption server is up: the workbench has settled (the palette closes if the focus moves)
+    await page.locator('.statusbar-item', { hasText: 'Captions' }).first().waitFor({ timeout: timeouts.workbench });
+    await createEmbedding(page, name, '8', 'red hair');
+    const created = page.locator('.notifications-toasts .notification-toast', { hasText: new RegExp(`created .*${name}\\.safetensors \\(8 vectors from "red hair"\\)`) });
+    await created.waitFor({ timeout: timeouts.screen });
+    await session.screenshot('created');
 
-  // "Train It" opens the Start Training form with the new embedding's settings
-  await created.locator('.monaco-button', { hasText: 'Train It' }).click();
-  await waitForQuickInput(page, 'Start Training: model');
-  await page.keyboard.press('Enter');
-  await waitForQuickInput(page, 'Start Training: embedding name');
-  assert.equal(await page.locator('.quick-input-widget input').inputValue(), 'mychar');
-  await page.keyboard.press('Enter');
-  await waitForQuickInput(page, 'Start Training: vectors per token');
-  assert.equal((await page.locator('.quick-input-list .monaco-list-row.focused .label-name').first().innerText()).trim(), '8');
-  await page.keyboard.press('Enter');
-  await waitForQuickInput(page, 'Start Training: initialization text');
-  assert.equal(await page.locator('.quick-input-widget input').inputValue(), 'red hair');
-  await session.screenshot('train-it-form');
-  await page.keyboard.press('Escape');
-  await page.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout: timeouts.screen });
+    const file = join(session.workspace, '.embedding-studio', 'embeddings', `${name}.safetensors`);
+    const embedding = readEmbeddingFile(file);
+    assert.equal(embedding.count, 8);
+    assert.equal(embedding.width, 64);
+    assert.equal(embedding.step, 0);
+    // A1111's rule: row i comes from token floor(i·T/vectors) of the text, here "red" ×4 then "hair" ×4
+    const red = tokenRow(clipWordId('red'));
+    const hair = tokenRow(clipWordId('hair'));
+    assert.notDeepEqual(red, hair);
+    for (let row = 0; row < 8; row++) {
+      assert.deepEqual(embedding.vectors.subarray(row * 64, (row + 1) * 64), row < 4 ? red : hair, `row ${row}`);
+    }
 
-  // the same name again: a modal asks; Cancel leaves the file as it was
-  const before = readFileSync(file);
-  await createEmbedding(page, 'mychar', '4', '*');
-  const dialog = page.locator('.monaco-dialog-box', { hasText: /mychar\.safetensors already exists/ });
-  await dialog.waitFor({ timeout: timeouts.screen });
-  await session.screenshot('replace-asked');
-  await dialog.locator('.monaco-button', { hasText: 'Cancel' }).click();
-  await dialog.waitFor({ state: 'hidden', timeout: timeouts.screen });
-  assert.deepEqual(readFileSync(file), before, 'cancelled: the embedding is untouched');
+    // "Train It" opens the Start Training form with the new embedding's settings
+    await created.locator('.monaco-button', { hasText: 'Train It' }).click();
+    await waitForQuickInput(page, 'Start Training: model');
+    await page.keyboard.press('Enter');
+    await waitForQuickInput(page, 'Start Training: embedding name');
+    assert.equal(await page.locator('.quick-input-widget input').inputValue(), name);
+    await page.keyboard.press('Enter');
+    await waitForQuickInput(page, 'Start Training: vectors per token');
+    assert.equal((await page.locator('.quick-input-list .monaco-list-row.focused .label-name').first().innerText()).trim(), '8');
+    await page.keyboard.press('Enter');
+    await waitForQuickInput(page, 'Start Training: initialization text');
+    assert.equal(await page.locator('.quick-input-widget input').inputValue(), 'red hair');
+    await session.screenshot('train-it-form');
+    await page.keyboard.press('Escape');
+    await page.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout: timeouts.screen });
 
-  // ... and Replace writes the new one (4 vectors of "*")
-  await createEmbedding(page, 'mychar', '4', '*');
-  await dialog.waitFor({ timeout: timeouts.screen });
-  await dialog.locator('.monaco-button', { hasText: 'Replace' }).click();
-  await page.locator('.notifications-toasts .notification-toast', { hasText: /created .*mychar\.safetensors \(4 vectors from "\*"\)/ }).waitFor({ timeout: timeouts.screen });
-  await waitForFile(file, (bytes) => !bytes.equals(before));
-  const replaced = readEmbeddingFile(file);
-  assert.equal(replaced.count, 4);
-  const star = tokenRow(clipWordId('*'));
-  for (let row = 0; row < 4; row++) assert.deepEqual(replaced.vectors.subarray(row * 64, (row + 1) * 64), star, `row ${row}`);
-});
+    // the same name again: a modal asks; Cancel leaves the file as it was
+    const before = readFileSync(file);
+    await createEmbedding(page, name, '4', '*');
+    const dialog = page.locator('.monaco-dialog-box', { hasText: `${name}.safetensors already exists` });
+    await dialog.waitFor({ timeout: timeouts.screen });
+    await session.screenshot('replace-asked');
+    await dialog.locator('.monaco-button', { hasText: 'Cancel' }).click();
+    await dialog.waitFor({ state: 'hidden', timeout: timeouts.screen });
+    assert.deepEqual(readFileSync(file), before, 'cancelled: the embedding is untouched');
+
+    // ... and Replace writes the new one (4 vectors of "*")
+    await createEmbedding(page, name, '4', '*');
+    await dialog.waitFor({ timeout: timeouts.screen });
+    await dialog.locator('.monaco-button', { hasText: 'Replace' }).click();
+    await page.locator('.notifications-toasts .notification-toast', { hasText: new RegExp(`created .*${name}\\.safetensors \\(4 vectors from "\\*"\\)`) }).waitFor({ timeout: timeouts.screen });
+    await waitForFile(file, (bytes) => !bytes.equals(before));
+    const replaced = readEmbeddingFile(file);
+    assert.equal(replaced.count, 4);
+    const star = tokenRow(clipWordId('*'));
+    for (let row = 0; row < 4; row++) assert.deepEqual(replaced.vectors.subarray(row * 64, (row + 1) * 64), star, `row ${row}`);
+  }));

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { after, before, it } from 'node:test';
 import type { Page } from 'playwright-core';
 import sharp from 'sharp';
-import { chooseFolderInDialog, quickInputRow, runPaletteCommand, startCodeServer, timeouts, waitForQuickInput, type CodeServerSession } from './codeServer';
+import { chooseFolderInDialog, quickInputRow, runPaletteCommand, startCodeServer, timeouts, waitForQuickInput, withFailureScreenshot, type CodeServerSession } from './codeServer';
 
 let root: string;
 let session: CodeServerSession;
@@ -52,6 +52,9 @@ after(async () => {
 
 /** Runs Preprocess Images on the dataset whose label matches, into `destination`, with the crop mode `mode`. */
 async function preprocess(page: Page, dataset: RegExp, destination: string, mode: string): Promise<void> {
+  // the last run's summary may still be showing: clear it, so the next summary seen is this run's
+  await runPaletteCommand(page, 'Notifications: Clear All Notifications');
+  await page.locator('.notifications-toasts .notification-toast').first().waitFor({ state: 'detached', timeout: timeouts.screen });
   await runPaletteCommand(page, 'Embedding Studio: Preprocess Images');
   await quickInputRow(page, 'Another folder').waitFor({ timeout: timeouts.screen });
   await quickInputRow(page, dataset).click();
@@ -59,6 +62,8 @@ async function preprocess(page: Page, dataset: RegExp, destination: string, mode
   await waitForQuickInput(page, 'how to crop to 512×512');
   await quickInputRow(page, new RegExp(`^${mode.replace(/[+]/g, '\\+')}$`)).click();
 }
+
+const toast = (page: Page, text: RegExp) => page.locator('.notifications-toasts .notification-toast', { hasText: text });
 
 async function rgb(path: string): Promise<{ data: Buffer; width: number; height: number }> {
   const { data, info } = await sharp(path).removeAlpha().raw().toBuffer({ resolveWithObject: true });
@@ -74,50 +79,62 @@ function maxDistance(image: { data: Buffer }, colour: { r: number; g: number; b:
   return worst;
 }
 
-it('preprocesses images to 512×512 with captions, mirrors on request, and refuses mirroring for heterochromia', { timeout: 3 * 60_000 }, async () => {
-  const { page } = session;
-  const ws = session.workspace;
-  await page.locator('.monaco-list-row', { hasText: 'wide.png' }).first().waitFor({ timeout: timeouts.workbench });
-  await page.locator('.statusbar-item', { hasText: 'Captions' }).first().waitFor({ timeout: timeouts.workbench });
+it('preprocesses images to 512×512 with captions, mirrors on request, and refuses mirroring for heterochromia', { timeout: 3 * 60_000 }, () =>
+  withFailureScreenshot(session, async () => {
+    const { page } = session;
+    const ws = session.workspace;
+    await page.locator('.monaco-list-row', { hasText: 'wide.png' }).first().waitFor({ timeout: timeouts.workbench });
+    await page.locator('.statusbar-item', { hasText: 'Captions' }).first().waitFor({ timeout: timeouts.workbench });
 
-  // mirrored copies of a dataset whose caption says heterochromia: refused, nothing written
-  await preprocess(page, /^workspace$/, join(ws, 'refused'), 'Focal crop + mirrored copies');
-  await page.locator('.notifications-toasts .notification-toast', { hasText: /mirrored copies refused: .*tall\.txt is tagged heterochromia/ }).waitFor({ timeout: timeouts.screen });
-  await session.screenshot('mirror-refused');
-  assert.deepEqual(readdirSync(join(ws, 'refused')), []);
+    // mirrored copies of a dataset whose caption says heterochromia: refused, nothing written
+    await preprocess(page, /^workspace$/, join(ws, 'refused'), 'Focal crop + mirrored copies');
+    await toast(page, /mirrored copies refused: .*tall\.txt is tagged heterochromia/).waitFor({ timeout: timeouts.screen });
+    await session.screenshot('mirror-refused');
+    assert.deepEqual(readdirSync(join(ws, 'refused')), []);
 
-  // centre crop: every image 512×512, the wide one cut to its green centre, captions beside them
-  await preprocess(page, /^workspace$/, join(ws, 'out'), 'Centre crop');
-  await page.locator('.notifications-toasts .notification-toast', { hasText: /3 of 3 images written to .*out\./ }).waitFor({ timeout: timeouts.screen });
-  await session.screenshot('centre-crop');
-  assert.deepEqual(readdirSync(join(ws, 'out')).sort(), ['plain.png', 'tall.png', 'tall.txt', 'wide.png', 'wide.txt']);
-  for (const name of ['plain', 'tall', 'wide']) {
-    const image = await rgb(join(ws, 'out', `${name}.png`));
-    assert.deepEqual([image.width, image.height], [512, 512], name);
-  }
-  assert.ok(maxDistance(await rgb(join(ws, 'out', 'wide.png')), green) <= 2, 'the centre crop of wide.png holds none of its blue side bands');
-  assert.ok(maxDistance(await rgb(join(ws, 'out', 'plain.png')), blue) <= 2);
-  assert.equal(readFileSync(join(ws, 'out', 'wide.txt'), 'utf8'), '1girl, red hair, green background\n');
-  assert.equal(readFileSync(join(ws, 'out', 'tall.txt'), 'utf8'), '1girl, heterochromia, red eyes, blue eyes\n');
+    // centre crop: every image 512×512, the wide one cut to its green centre, captions beside them
+    await preprocess(page, /^workspace$/, join(ws, 'out'), 'Centre crop');
+    await toast(page, /3 of 3 images written to .*out\./).waitFor({ timeout: timeouts.screen });
+    await session.screenshot('centre-crop');
+    assert.deepEqual(readdirSync(join(ws, 'out')).sort(), ['plain.png', 'tall.png', 'tall.txt', 'wide.png', 'wide.txt']);
+    for (const name of ['plain', 'tall', 'wide']) {
+      const image = await rgb(join(ws, 'out', `${name}.png`));
+      assert.deepEqual([image.width, image.height], [512, 512], name);
+    }
+    assert.ok(maxDistance(await rgb(join(ws, 'out', 'wide.png')), green) <= 2, 'the centre crop of wide.png holds none of its blue side bands');
+    assert.ok(maxDistance(await rgb(join(ws, 'out', 'plain.png')), blue) <= 2);
+    assert.equal(readFileSync(join(ws, 'out', 'wide.txt'), 'utf8'), '1girl, red hair, green background\n');
+    assert.equal(readFileSync(join(ws, 'out', 'tall.txt'), 'utf8'), '1girl, heterochromia, red eyes, blue eyes\n');
 
-  // the same again: existing outputs are kept, not overwritten
-  const written = statSync(join(ws, 'out', 'wide.png')).mtimeMs;
-  await preprocess(page, /^workspace$/, join(ws, 'out'), 'Centre crop');
-  await page.locator('.notifications-toasts .notification-toast', { hasText: /0 of 3 images written to .*out, 3 kept \(outputs existed\)/ }).waitFor({ timeout: timeouts.screen });
-  assert.equal(statSync(join(ws, 'out', 'wide.png')).mtimeMs, written);
+    // the same again: a modal asks about the existing outputs; Keep leaves them as they are
+    const written = statSync(join(ws, 'out', 'wide.png')).mtimeMs;
+    await preprocess(page, /^workspace$/, join(ws, 'out'), 'Centre crop');
+    const dialog = page.locator('.monaco-dialog-box', { hasText: /5 file\(s\) from an earlier preprocess already exist in .*out/ });
+    await dialog.waitFor({ timeout: timeouts.screen });
+    await session.screenshot('overwrite-asked');
+    await dialog.locator('.monaco-button', { hasText: 'Keep' }).click();
+    await toast(page, /0 of 3 images written to .*out, 3 kept \(outputs existed\)/).waitFor({ timeout: timeouts.screen });
+    assert.equal(statSync(join(ws, 'out', 'wide.png')).mtimeMs, written);
+    // ... and Overwrite replaces them (here with focal crops)
+    await preprocess(page, /^workspace$/, join(ws, 'out'), 'Focal crop');
+    await dialog.waitFor({ timeout: timeouts.screen });
+    await dialog.locator('.monaco-button', { hasText: 'Overwrite' }).click();
+    await toast(page, /3 of 3 images written to .*out\./).waitFor({ timeout: timeouts.screen });
+    assert.notEqual(statSync(join(ws, 'out', 'wide.png')).mtimeMs, written);
+    assert.deepEqual([(await rgb(join(ws, 'out', 'wide.png'))).width, (await rgb(join(ws, 'out', 'wide.png'))).height], [512, 512]);
 
-  // mirrored copies of the other dataset: the copy is the image flipped left to right
-  await preprocess(page, /^clean$/, join(ws, 'mirrored'), 'Focal crop + mirrored copies');
-  await page.locator('.notifications-toasts .notification-toast', { hasText: /1 of 1 images written to .*mirrored\./ }).waitFor({ timeout: timeouts.screen });
-  await session.screenshot('mirrored');
-  assert.deepEqual(readdirSync(join(ws, 'mirrored')).sort(), ['halves-mirrored.png', 'halves-mirrored.txt', 'halves.png', 'halves.txt']);
-  const plainCopy = await rgb(join(ws, 'mirrored', 'halves.png'));
-  const mirrored = await rgb(join(ws, 'mirrored', 'halves-mirrored.png'));
-  assert.deepEqual([mirrored.width, mirrored.height], [512, 512]);
-  const pixel = (image: { data: Buffer; width: number }, x: number, y: number) => [...image.data.subarray((y * image.width + x) * 3, (y * image.width + x) * 3 + 3)];
-  assert.deepEqual(pixel(plainCopy, 10, 100), [red.r, red.g, red.b], 'the square image is kept whole: red on the left');
-  assert.deepEqual(pixel(mirrored, 10, 100), [blue.r, blue.g, blue.b], 'mirrored: blue on the left');
-  const flipped = await sharp(join(ws, 'mirrored', 'halves.png')).removeAlpha().flop().raw().toBuffer();
-  assert.ok(flipped.equals(mirrored.data), 'the mirrored copy is the crop flipped left to right');
-  assert.equal(readFileSync(join(ws, 'mirrored', 'halves-mirrored.txt'), 'utf8'), '1girl, red eyes\n');
-});
+    // mirrored copies of the other dataset: the copy is the image flipped left to right
+    await preprocess(page, /^clean$/, join(ws, 'mirrored'), 'Focal crop + mirrored copies');
+    await toast(page, /1 of 1 images written to .*mirrored\./).waitFor({ timeout: timeouts.screen });
+    await session.screenshot('mirrored');
+    assert.deepEqual(readdirSync(join(ws, 'mirrored')).sort(), ['halves-mirrored.png', 'halves-mirrored.txt', 'halves.png', 'halves.txt']);
+    const plainCopy = await rgb(join(ws, 'mirrored', 'halves.png'));
+    const mirrored = await rgb(join(ws, 'mirrored', 'halves-mirrored.png'));
+    assert.deepEqual([mirrored.width, mirrored.height], [512, 512]);
+    const pixel = (image: { data: Buffer; width: number }, x: number, y: number) => [...image.data.subarray((y * image.width + x) * 3, (y * image.width + x) * 3 + 3)];
+    assert.deepEqual(pixel(plainCopy, 10, 100), [red.r, red.g, red.b], 'the square image is kept whole: red on the left');
+    assert.deepEqual(pixel(mirrored, 10, 100), [blue.r, blue.g, blue.b], 'mirrored: blue on the left');
+    const flipped = await sharp(join(ws, 'mirrored', 'halves.png')).removeAlpha().flop().raw().toBuffer();
+    assert.ok(flipped.equals(mirrored.data), 'the mirrored copy is the crop flipped left to right');
+    assert.equal(readFileSync(join(ws, 'mirrored', 'halves-mirrored.txt'), 'utf8'), '1girl, red eyes\n');
+  }));

@@ -12,7 +12,7 @@ import { after, before, it } from 'node:test';
 import type { Page } from 'playwright-core';
 import { writeDemoDataset } from '../../src/train/demoDataset';
 import { readEmbeddingFile } from '../../src/train/embeddingFile';
-import { quickInputRow, repoRoot, runPaletteCommand, sharedRoot, startCodeServer, timeouts, waitForFile, waitForQuickInput, type CodeServerSession } from './codeServer';
+import { quickInputRow, repoRoot, runPaletteCommand, sharedRoot, startCodeServer, timeouts, waitForFile, waitForQuickInput, withFailureScreenshot, type CodeServerSession } from './codeServer';
 
 const trainingTimeout = 120_000;
 let dataset: string;
@@ -60,66 +60,69 @@ function embeddingVectors(path: string): Float32Array {
   return readEmbeddingFile(path).vectors;
 }
 
-it('rolls a paused training back to its best saved embedding and continues at the lower rate', { timeout: 4 * 60_000 }, async () => {
-  const { page } = session;
-  await page.locator('.activitybar .action-item a[aria-label^="Embedding Studio"]').waitFor({ timeout: timeouts.workbench });
-  await runPaletteCommand(page, 'Embedding Studio: Start Training');
-  await quickInputRow(page, 'Another folder').waitFor({ timeout: timeouts.screen });
-  await page.keyboard.press('Enter');
-  // the form's values come from the settings: accept each page
-  for (const title of ['model', 'embedding name', 'vectors per token', 'initialization text', 'learning rate', 'prompt template', 'max steps', 'save every', 'preview every', 'batch size', 'check and start']) {
-    await waitForQuickInput(page, `Start Training: ${title}`);
+it('rolls a paused training back to its best saved embedding and continues at the lower rate', { timeout: 4 * 60_000 }, () =>
+  withFailureScreenshot(session, async () => {
+    const { page } = session;
+    await page.locator('.activitybar .action-item a[aria-label^="Embedding Studio"]').waitFor({ timeout: timeouts.workbench });
+    // the caption server is up: the workbench has settled (the palette closes if the focus moves)
+    await page.locator('.statusbar-item', { hasText: 'Captions' }).first().waitFor({ timeout: timeouts.workbench });
+    await runPaletteCommand(page, 'Embedding Studio: Start Training');
+    await quickInputRow(page, 'Another folder').waitFor({ timeout: timeouts.screen });
     await page.keyboard.press('Enter');
-  }
-  const embeddings = join(session.workspace, '.embedding-studio', 'runs', 'workspace', 'embeddings');
-
-  // Pause once two embeddings are saved (steps 3 and 6). The rollback must land on another step
-  // than the paused one, or its vectors would equal the current ones: if the best is the paused
-  // step's save, cancel, train on and pause again.
-  let step = 7;
-  let target: { file: string; step: number } | undefined;
-  for (let attempt = 0; attempt < 4 && !target; attempt++) {
-    await statusStep(page, step, false);
-    await runPaletteCommand(page, 'Embedding Studio: Pause Training');
-    step = await statusStep(page, step, true);
-    await runPaletteCommand(page, 'Embedding Studio: Roll Back to Best Embedding');
-    const title = page.locator('.quick-input-widget .quick-input-title', { hasText: /^Roll back "workspace" to / });
-    await title.waitFor({ timeout: timeouts.screen });
-    const match = /to (workspace-(\d+)\.safetensors) \(loss \d\.\d{4}\)$/.exec(await title.innerText());
-    assert.ok(match, `the input box names the file: ${await title.innerText()}`);
-    if (Number(match[2]) !== step) {
-      target = { file: join(embeddings, match[1]), step: Number(match[2]) };
-      break;
+    // the form's values come from the settings: accept each page
+    for (const title of ['model', 'embedding name', 'vectors per token', 'initialization text', 'learning rate', 'prompt template', 'max steps', 'save every', 'preview every', 'batch size', 'check and start']) {
+      await waitForQuickInput(page, `Start Training: ${title}`);
+      await page.keyboard.press('Enter');
     }
-    await page.keyboard.press('Escape');
+    const embeddings = join(session.workspace, '.embedding-studio', 'runs', 'workspace', 'embeddings');
+
+    // Pause once two embeddings are saved (steps 3 and 6). The rollback must land on another step
+    // than the paused one, or its vectors would equal the current ones: if the best is the paused
+    // step's save, cancel, train on and pause again.
+    let step = 7;
+    let target: { file: string; step: number } | undefined;
+    for (let attempt = 0; attempt < 4 && !target; attempt++) {
+      await statusStep(page, step, false);
+      await runPaletteCommand(page, 'Embedding Studio: Pause Training');
+      step = await statusStep(page, step, true);
+      await runPaletteCommand(page, 'Embedding Studio: Roll Back to Best Embedding');
+      const title = page.locator('.quick-input-widget .quick-input-title', { hasText: /^Roll back "workspace" to / });
+      await title.waitFor({ timeout: timeouts.screen });
+      const match = /to (workspace-(\d+)\.safetensors) \(loss \d\.\d{4}\)$/.exec(await title.innerText());
+      assert.ok(match, `the input box names the file: ${await title.innerText()}`);
+      if (Number(match[2]) !== step) {
+        target = { file: join(embeddings, match[1]), step: Number(match[2]) };
+        break;
+      }
+      await page.keyboard.press('Escape');
+      await runPaletteCommand(page, 'Embedding Studio: Resume Training');
+      step += 2;
+    }
+    assert.ok(target, 'a rollback target other than the paused step');
+    // the proposal: half the current rate (0.005 from the settings' defaults)
+    assert.equal(await page.locator('.quick-input-widget input').inputValue(), '0.0025');
+    await session.screenshot('roll-back-asked');
+    await page.keyboard.press('Enter');
+    await page.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout: timeouts.screen });
+
+    // still paused: Save Embedding Now writes the rolled-back vectors as workspace-STEP
+    const saved = join(embeddings, `workspace-${step}.safetensors`);
+    const before = existsSync(saved) ? readFileSync(saved) : undefined;
+    await runPaletteCommand(page, 'Embedding Studio: Save Embedding Now');
+    await waitForFile(saved, (bytes) => !before || !bytes.equals(before), trainingTimeout);
+    const expected = embeddingVectors(target.file);
+    const actual = embeddingVectors(saved);
+    assert.equal(actual.length, expected.length);
+    assert.ok(Buffer.from(actual.buffer, actual.byteOffset, actual.byteLength).equals(Buffer.from(expected.buffer, expected.byteOffset, expected.byteLength)), `the vectors saved after the rollback are those of ${target.file}`);
+
+    // Resume: the steps after the rollback train at the rate given in the input box
     await runPaletteCommand(page, 'Embedding Studio: Resume Training');
-    step += 2;
-  }
-  assert.ok(target, 'a rollback target other than the paused step');
-  // the proposal: half the current rate (0.005 from the settings' defaults)
-  assert.equal(await page.locator('.quick-input-widget input').inputValue(), '0.0025');
-  await session.screenshot('roll-back-asked');
-  await page.keyboard.press('Enter');
-  await page.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout: timeouts.screen });
-
-  // still paused: Save Embedding Now writes the rolled-back vectors as workspace-STEP
-  const saved = join(embeddings, `workspace-${step}.safetensors`);
-  const before = existsSync(saved) ? readFileSync(saved) : undefined;
-  await runPaletteCommand(page, 'Embedding Studio: Save Embedding Now');
-  await waitForFile(saved, (bytes) => !before || !bytes.equals(before), trainingTimeout);
-  const expected = embeddingVectors(target.file);
-  const actual = embeddingVectors(saved);
-  assert.equal(actual.length, expected.length);
-  assert.ok(Buffer.from(actual.buffer, actual.byteOffset, actual.byteLength).equals(Buffer.from(expected.buffer, expected.byteOffset, expected.byteLength)), `the vectors saved after the rollback are those of ${target.file}`);
-
-  // Resume: the steps after the rollback train at the rate given in the input box
-  await runPaletteCommand(page, 'Embedding Studio: Resume Training');
-  await statusStep(page, step + 2, false);
-  await runPaletteCommand(page, 'Embedding Studio: Stop Training');
-  await page.locator('.notifications-toasts .notification-toast', { hasText: /"workspace" stopped at step \d+/ }).waitFor({ timeout: trainingTimeout });
-  await session.screenshot('stopped');
-  const rows = readFileSync(join(session.workspace, '.embedding-studio', 'runs', 'workspace', 'textual_inversion_loss.csv'), 'utf8').trim().split('\n').slice(1).map((line) => line.split(',').map(Number));
-  const rateAt = (s: number) => rows.find((r) => r[0] === s)?.[4];
-  assert.equal(rateAt(step), 0.005, 'the paused step ran at the first rate');
-  assert.equal(rateAt(step + 1), 0.0025, 'the step after the rollback ran at the rate from the input box');
-});
+    await statusStep(page, step + 2, false);
+    await runPaletteCommand(page, 'Embedding Studio: Stop Training');
+    await page.locator('.notifications-toasts .notification-toast', { hasText: /"workspace" stopped at step \d+/ }).waitFor({ timeout: trainingTimeout });
+    await session.screenshot('stopped');
+    const rows = readFileSync(join(session.workspace, '.embedding-studio', 'runs', 'workspace', 'textual_inversion_loss.csv'), 'utf8').trim().split('\n').slice(1).map((line) => line.split(',').map(Number));
+    const rateAt = (s: number) => rows.find((r) => r[0] === s)?.[4];
+    assert.equal(rateAt(step), 0.005, 'the paused step ran at the first rate');
+    assert.equal(rateAt(step + 1), 0.0025, 'the step after the rollback ran at the rate from the input box');
+  }));

@@ -7,6 +7,7 @@ import { basename } from 'node:path';
 import { mergeRunConfig, suggestedTemplateForCharacter, validateRunConfig, vectorsAdvice, type RunConfig } from '../../train/config';
 import { parseLearningRateSchedule } from '../../train/learningRateSchedule';
 import { shippedTemplateNames } from '../../train/promptTemplates';
+import { embeddingNameProblem } from './embeddingName';
 
 const totalSteps = 10;
 
@@ -105,7 +106,7 @@ export async function askRunConfig({ initial, pickModel, runFolderFor }: StartTr
     c.name = await input(2, 'embedding name', {
       value: c.name,
       prompt: 'The embedding name: the word you will write in prompts, and the file name (NAME.safetensors)',
-      validate: (text) => (/^[^\\/:*?"<>|\s][^\\/:*?"<>|]*$/.test(text) && text.trim() === text ? undefined : 'Use letters, digits, "-" or "_" (it becomes a file name and a prompt word)'),
+      validate: embeddingNameProblem,
     });
     // 3. vectors per token
     const vectorItems: Choice<number>[] = vectorChoices.map((n) => ({ label: `${n}`, detail: vectorsAdvice(n), value: n }));

@@ -18,6 +18,7 @@ import { vectorsAdvice, type RunConfig } from '../../train/config';
 import { parseLearningRateSchedule } from '../../train/learningRateSchedule';
 import type { CommandEntry } from '../commandTable';
 import { copyEmbeddingToFolder, embeddingCopyTarget, EmbeddingCopyError } from './embeddingCopy';
+import { defaultEmbeddingName, embeddingNameProblem } from './embeddingName';
 import { lastRunConfig, rememberRunConfig } from './lastRunConfig';
 import { newRunFolder } from './runFolders';
 import { RunAlreadyActive, RunConfigRejected, type TrainingRun } from './runRegistry';
@@ -100,7 +101,7 @@ export function trainingCommandTable(session: TrainingSession): CommandEntry[] {
         if (ctx.config.tokenizerPath) fixed.tokenizer = ctx.config.tokenizerPath;
         const settingModel = ctx.config.modelPath;
         const layers: Partial<RunConfig>[] = [
-          { name: basename(data).replace(/[^\w-]+/g, '_'), model: settingModel },
+          { name: defaultEmbeddingName(data), model: settingModel },
           trainingDefaults(),
           lastRunConfig(store, data),
           fixed,
@@ -254,8 +255,8 @@ export function trainingCommandTable(session: TrainingSession): CommandEntry[] {
         const name = await vscode.window.showInputBox({
           title: 'Create Embedding: name',
           prompt: 'The word you will write in prompts, and the file name',
-          value: basename(data).replace(/[^\w-]+/g, '_'),
-          validateInput: (t) => (/^[\w][\w.-]*$/.test(t) ? undefined : 'Use letters, digits, "-", "_" or "."'),
+          value: defaultEmbeddingName(data),
+          validateInput: embeddingNameProblem,
         });
         if (!name) return;
         const vectors = await vscode.window.showQuickPick(
@@ -319,7 +320,17 @@ export function trainingCommandTable(session: TrainingSession): CommandEntry[] {
               crop: mode.crop,
               mirror: mode.mirror,
               captionExtensions: [ctx.config.captionExtension, '.txt', '.caption'],
-              overwrite: 'never',
+              // Redoing a preprocess (another crop) is common: ask, as Make Targeted Dataset does.
+              overwrite: async (files) => {
+                const answer = await vscode.window.showWarningMessage(
+                  `${files.length} file(s) from an earlier preprocess already exist in ${destination[0].fsPath}, e.g. ${basename(files[0])}.`,
+                  { modal: true, detail: 'Overwrite them with this run\'s crops, or keep them and preprocess only the images that have no output yet.' },
+                  'Overwrite',
+                  'Keep',
+                );
+                if (answer === undefined) abort.abort();
+                return answer === 'Overwrite';
+              },
               signal: abort.signal,
               onProgress: ({ done, total, file }) => {
                 const percent = (100 * done) / Math.max(1, total);
