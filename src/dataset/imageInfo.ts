@@ -4,6 +4,7 @@
 // indexing 10,000-image datasets; anything the PNG reader is unsure of still goes to sharp.
 import { promises as fs, openSync, readSync, closeSync } from 'node:fs';
 import sharp from 'sharp';
+import { crc32 } from './crc32';
 
 export const imageExtensions = ['.png', '.jpg', '.jpeg', '.webp', '.bmp', '.gif'];
 
@@ -91,23 +92,6 @@ export function parsePlainPngHeader(header: Buffer): { width: number; height: nu
     offset += 12 + header.readUInt32BE(offset);
   }
   return undefined;
-}
-
-let crcTable: Uint32Array | undefined;
-
-/** CRC-32 as PNG chunks use it (zlib.crc32 is missing from older Node and Electron builds). */
-function crc32(bytes: Uint8Array, start: number, end: number): number {
-  if (!crcTable) {
-    crcTable = new Uint32Array(256);
-    for (let n = 0; n < 256; n++) {
-      let c = n;
-      for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-      crcTable[n] = c >>> 0;
-    }
-  }
-  let crc = 0xffffffff;
-  for (let i = start; i < end; i++) crc = crcTable[(crc ^ bytes[i]) & 0xff] ^ (crc >>> 8);
-  return (crc ^ 0xffffffff) >>> 0;
 }
 
 async function readBmpInfo(path: string, displayName: string): Promise<ImageInfo> {

@@ -1,7 +1,7 @@
 // PNG text chunks, inserted right after IHDR: `parameters` (A1111's generation parameters) and
 // `sd-ti-embedding` (the embedding, as A1111 stores it in preview images). Latin-1 text goes in
 // tEXt, anything else in an uncompressed iTXt (UTF-8), as PIL's PngInfo.add_text does.
-import { crc32 } from './zipArchive';
+import { crc32 } from '../dataset/crc32';
 
 function chunk(type: string, data: Buffer): Buffer {
   const head = Buffer.alloc(8);
