@@ -1,6 +1,6 @@
 // Roll Back to Best Embedding from the palette, as a user does it: a training started from the
 // form on the fixture checkpoint is paused, rolled back to the saved embedding the input box names
-// (with the halved learning rate it proposes), saved with Save Embedding Now, and resumed.
+// (with the tutorial's next lower learning rate it proposes), saved with Save Embedding Now, and resumed.
 // The file saved right after the rollback must hold exactly the vectors of the file rolled back
 // to (a step that was not the paused one, so without the rollback they would differ), and the
 // steps after it run at the new rate. Screenshots: .test-artifacts/e2e/roll-back.
@@ -99,8 +99,8 @@ it('rolls a paused training back to its best saved embedding and continues at th
       step += 2;
     }
     assert.ok(target, 'a rollback target other than the paused step');
-    // the proposal: half the current rate (0.005 from the settings' defaults)
-    assert.equal(await page.locator('.quick-input-widget input').inputValue(), '0.0025');
+    // the proposal: the tutorial's step down from 0.005 (A1111's default rate) is 0.0001
+    assert.equal(await page.locator('.quick-input-widget input').inputValue(), '0.0001');
     await session.screenshot('roll-back-asked');
     await page.keyboard.press('Enter');
     await page.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout: timeouts.screen });
@@ -124,5 +124,5 @@ it('rolls a paused training back to its best saved embedding and continues at th
     await session.screenshot('resumed');
     const rateAt = (s: number) => rows.find((r) => r[0] === s)?.[4];
     assert.equal(rateAt(step), 0.005, 'the paused step ran at the first rate');
-    assert.equal(rateAt(step + 1), 0.0025, 'the step after the rollback ran at the rate from the input box');
+    assert.equal(rateAt(step + 1), 0.0001, 'the step after the rollback ran at the rate from the input box');
   }));

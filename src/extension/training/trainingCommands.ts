@@ -15,7 +15,7 @@ import { isImageFile } from '../../dataset/imageLoading';
 import { TaggerProcess } from '../../dataset/taggerProcess';
 import { settingsFolder } from '../../dataset/datasetScan';
 import { vectorsAdvice, type RunConfig } from '../../train/config';
-import { parseLearningRateSchedule } from '../../train/learningRateSchedule';
+import { nextLowerLearningRate, parseLearningRateSchedule } from '../../train/learningRateSchedule';
 import type { CommandEntry } from '../commandTable';
 import { copyEmbeddingToFolder, embeddingCopyTarget, EmbeddingCopyError } from './embeddingCopy';
 import { defaultEmbeddingName, embeddingNameProblem } from './embeddingName';
@@ -164,12 +164,12 @@ export function trainingCommandTable(session: TrainingSession): CommandEntry[] {
           void vscode.window.showInformationMessage(`Embedding Studio: "${s.name}" has not saved an embedding yet; it saves every "save every" steps (or use Save Embedding Now).`);
           return;
         }
-        const current = s.learningRate;
-        const lower = current !== null ? String(current / 2) : undefined;
+        // the tutorial's next rate (0.005 → 0.0001 → 0.00001 → 0.000001), as the automatic rollback uses
+        const lower = s.learningRate !== null ? nextLowerLearningRate(s.learningRate) : null;
         const schedule = await vscode.window.showInputBox({
           title: `Roll back "${s.name}" to ${basename(s.bestEmbedding)} (loss ${s.bestLoss?.toFixed(4)})`,
-          value: lower ?? '',
-          prompt: 'Continue with this learning rate (a lower one than the rate that diverged), or leave it empty to keep the schedule',
+          value: lower !== null ? String(lower) : '',
+          prompt: 'Continue with this learning rate (the tutorial\'s next step down from the rate that diverged), or leave it empty to keep the schedule',
           validateInput: (text) => {
             if (!text.trim()) return undefined;
             try {
