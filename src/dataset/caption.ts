@@ -11,7 +11,8 @@ export interface CaptionTag {
   /** Offsets of `raw` in the text (end exclusive). */
   start: number;
   end: number;
-  range: Range;
+  /** `start`–`end` as LSP positions (computed on first use). */
+  readonly range: Range;
   /** Comparison form: lowercase, underscores and whitespace runs as one space, `\(`→`(`. */
   key: string;
   /** Offsets (in the text) of `(` or `)` not escaped with a backslash. */
@@ -75,14 +76,19 @@ function tagKeyOfUnusual(raw: string): string {
   return text.replace(/\\([()])/g, '$1').replace(/\s+/g, ' ').trim();
 }
 
+/** What a caption on one line (the usual) shares: no array of its own, frozen against changes. */
+const singleLine: number[] = Object.freeze([0]) as unknown as number[];
+
 export function computeLineStarts(text: string): number[] {
-  const starts = [0];
+  let starts = singleLine;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (c === 13 /* \r */) {
       if (text.charCodeAt(i + 1) === 10) i++;
+      if (starts === singleLine) starts = [0];
       starts.push(i + 1);
     } else if (c === 10 /* \n */) {
+      if (starts === singleLine) starts = [0];
       starts.push(i + 1);
     }
   }
@@ -110,10 +116,13 @@ export function rangeOf(caption: ParsedCaption, start: number, end: number): Ran
   return { start: positionAt(caption.lineStarts, start), end: positionAt(caption.lineStarts, end) };
 }
 
+/** Shared by every caption without empty tags (frozen: nobody may add to it). */
+const noEmptySegments: EmptySegment[] = Object.freeze([]) as unknown as EmptySegment[];
+
 export function parseCaption(text: string): ParsedCaption {
   const lineStarts = computeLineStarts(text);
   const keys = new Set<string>();
-  const caption: ParsedCaption = { text, tags: [], emptySegments: [], lineStarts, keys };
+  const caption: ParsedCaption = { text, tags: [], emptySegments: noEmptySegments, lineStarts, keys };
   const hasComma = text.includes(',');
   // Split on commas; inside a comma-separated stretch, line breaks separate tags too. A
   // stretch between commas with nothing in it is an empty tag (`a, , b`, `a, b,`).
@@ -136,7 +145,10 @@ export function parseCaption(text: string): ParsedCaption {
       }
       pieceStart = j + 1;
     }
-    if (hasComma && caption.tags.length === before) caption.emptySegments.push({ start: segmentStart, end: i });
+    if (hasComma && caption.tags.length === before) {
+      if (caption.emptySegments === noEmptySegments) caption.emptySegments = [];
+      caption.emptySegments.push({ start: segmentStart, end: i });
+    }
     segmentStart = i + 1;
   }
   return caption;
@@ -174,21 +186,36 @@ function makeTag(caption: ParsedCaption, index: number, start: number, end: numb
       if (ch === '(' || ch === ')') unescapedParens.push(start + j);
     }
   }
-  // One line (the usual caption): positions are the offsets themselves.
-  const range =
-    caption.lineStarts.length === 1
-      ? { start: { line: 0, character: start }, end: { line: 0, character: end } }
-      : rangeOf(caption, start, end);
-  return {
-    index,
-    raw,
-    start,
-    end,
-    range,
-    key: tagKey(raw),
-    unescapedParens,
-    usesUnderscores: hasUnderscore && !emoticon && wordUnderscorePattern.test(raw),
+  return new ParsedTag(caption.lineStarts, index, raw, start, end, tagKey(raw), unescapedParens, hasUnderscore && !emoticon && wordUnderscorePattern.test(raw), hasSpace || !isPlainKey(raw) ? /\S\s+\S/.test(raw) : false);
+}
+
+/**
+ * A tag of a parsed caption. A dataset holds hundreds of thousands of tags; the LSP range is
+ * needed only for the few a problem or an edit points at, so it is made on first use.
+ */
+class ParsedTag implements CaptionTag {
+  private cachedRange: Range | undefined = undefined;
+  constructor(
+    private readonly lineStarts: number[],
+    readonly index: number,
+    readonly raw: string,
+    readonly start: number,
+    readonly end: number,
+    readonly key: string,
+    readonly unescapedParens: number[],
+    readonly usesUnderscores: boolean,
     // Inner whitespace other than a plain space (tab, no-break space) needs the full check.
-    usesSpaces: hasSpace || !isPlainKey(raw) ? /\S\s+\S/.test(raw) : false,
-  };
+    readonly usesSpaces: boolean,
+  ) {}
+
+  get range(): Range {
+    if (!this.cachedRange) {
+      // One line (the usual caption): positions are the offsets themselves.
+      this.cachedRange =
+        this.lineStarts.length === 1
+          ? { start: { line: 0, character: this.start }, end: { line: 0, character: this.end } }
+          : { start: positionAt(this.lineStarts, this.start), end: positionAt(this.lineStarts, this.end) };
+    }
+    return this.cachedRange;
+  }
 }

@@ -16,7 +16,7 @@ type GlobalKind = (typeof globalKinds)[number];
 type TagKind = 'tagFileCount' | 'isRareTag' | 'isOutfitOutlier' | 'specificsOf';
 type StemKind = 'hasImage' | 'hasCaption';
 const tagKinds: readonly TagKind[] = ['tagFileCount', 'isRareTag', 'isOutfitOutlier', 'specificsOf'];
-const globalBit = Object.fromEntries(globalKinds.map((kind, bit) => [kind, 1 << bit])) as Record<GlobalKind, number>;
+const globalBit = Object.fromEntries(globalKinds.map((kind, bit) => [kind, bit])) as Record<GlobalKind, number>;
 const stemKinds: readonly StemKind[] = ['hasImage', 'hasCaption'];
 
 /** One cached answer. */
@@ -39,7 +39,8 @@ export interface TargetDependencies {
 
 export class DatasetQuestions implements DatasetQueries {
   private readonly stats: DatasetStats;
-  private readonly globals = new Map<GlobalKind, Answer>();
+  /** By bit (`globalKinds` order). */
+  private readonly globals: Array<Answer | undefined> = [];
   // One map per question kind, as fields: these are asked a hundred thousand times per lint.
   private readonly byTag: Record<TagKind, Map<string, Answer>> = { tagFileCount: new Map(), isRareTag: new Map(), isOutfitOutlier: new Map(), specificsOf: new Map() };
   private readonly byStem: Record<StemKind, Map<string, Answer>> = { hasImage: new Map(), hasCaption: new Map() };
@@ -57,7 +58,7 @@ export class DatasetQuestions implements DatasetQueries {
 
   /** Forgets every answer (a full lint follows). */
   clear(): void {
-    this.globals.clear();
+    this.globals.length = 0;
     for (const kind of tagKinds) this.byTag[kind].clear();
     for (const kind of stemKinds) this.byStem[kind].clear();
   }
@@ -72,17 +73,17 @@ export class DatasetQuestions implements DatasetQueries {
     this.targetKeys = ownKeys;
     this.serial++;
     this.globalMask = 0;
-    this.others = [];
+    if (this.others.length > 0) this.others = [];
   }
 
-  /** Ends recording; returns what the target depended on. */
-  end(): TargetDependencies {
-    const dependencies: TargetDependencies = { globals: this.globalMask };
+  /** Ends recording; writes what the target depended on into `dependencies`. */
+  end(dependencies: TargetDependencies): void {
+    dependencies.globals = this.globalMask;
     if (this.others.length > 0) {
       for (const answer of this.others) (answer.askedByOthers ??= new Set()).add(this.targetId);
       dependencies.others = this.others;
+      this.others = [];
     }
-    return dependencies;
   }
 
   /** A target is linted again or gone: drop its recorded questions. */
@@ -99,7 +100,7 @@ export class DatasetQuestions implements DatasetQueries {
     const dirty = new Set<string>();
     let countChanged = false;
     globalKinds.forEach((kind, bit) => {
-      const answer = this.globals.get(kind);
+      const answer = this.globals[bit];
       if (!answer || !this.refresh(answer, this.answerGlobal(kind))) return;
       if (kind === 'captionCount') countChanged = true;
       for (const id of withGlobal(bit)) dirty.add(id);
@@ -169,12 +170,13 @@ export class DatasetQuestions implements DatasetQueries {
   }
 
   private global(kind: GlobalKind): unknown {
-    let answer = this.globals.get(kind);
+    const bit = globalBit[kind];
+    let answer = this.globals[bit];
     if (!answer) {
       answer = newAnswer(this.answerGlobal(kind));
-      this.globals.set(kind, answer);
+      this.globals[bit] = answer;
     }
-    this.globalMask |= globalBit[kind];
+    this.globalMask |= 1 << bit;
     return answer.value;
   }
 

@@ -12,6 +12,8 @@ import { resolveLintSettings, type ResolvedLintSettings } from './resolvedSettin
 import { allRules } from './rules';
 
 const datasetTargetId = '\u0000dataset';
+/** Shared by every target without problems (frozen: nothing may be added to it). */
+const noDiagnostics: LintDiagnostic[] = Object.freeze([]) as unknown as LintDiagnostic[];
 
 export interface LintUpdate {
   /** Files whose diagnostics, as an editor shows them, differ from before (including files that now have none). */
@@ -22,10 +24,9 @@ export interface LintUpdate {
   relinted: number;
 }
 
-/** What the engine keeps of one linted target. */
-interface TargetState {
+/** What the engine keeps of one linted target (one object per target: there are tens of thousands). */
+interface TargetState extends TargetDependencies {
   diagnostics: LintDiagnostic[];
-  dependencies: TargetDependencies;
   /** A caption's tag keys when it was linted: what a later change added or dropped. */
   tagKeys?: ReadonlySet<string>;
 }
@@ -39,7 +40,7 @@ export class LintSession {
   private readonly byFile = new Map<string, LintDiagnostic[]>();
   private linted = false;
   // The target being linted and the rule being run, read by the shared `context.report`.
-  private found: LintDiagnostic[] = [];
+  private found: LintDiagnostic[] = noDiagnostics;
   private reportFile = '';
   private reportsForDataset = false;
   private currentRule: LintRule;
@@ -114,7 +115,7 @@ export class LintSession {
     for (const id of dirty) {
       const before = this.states.get(id);
       for (const d of before?.diagnostics ?? []) touchedFiles.add(d.file);
-      this.questions.forget(id, before?.dependencies);
+      this.questions.forget(id, before);
       this.states.delete(id);
       const target = this.targetById(id);
       if (target) this.lintTarget(id, target);
@@ -179,7 +180,7 @@ export class LintSession {
 
   private *targetsAsking(bit: number): Generator<string> {
     const mask = 1 << bit;
-    for (const [id, state] of this.states) if (state.dependencies.globals & mask) yield id;
+    for (const [id, state] of this.states) if (state.globals & mask) yield id;
   }
 
   private targetById(id: string): LintTarget | undefined {
@@ -204,6 +205,7 @@ export class LintSession {
   }
 
   private report(problem: RuleProblem): void {
+    if (this.found === noDiagnostics) this.found = [];
     const rule = this.currentRule;
     const severity: Severity = (this.currentLevel as Severity | undefined) ?? problem.severity ?? rule.defaultSeverity;
     const file = this.reportsForDataset ? problem.file ?? this.reportFile : this.reportFile;
@@ -211,8 +213,7 @@ export class LintSession {
   }
 
   private lintTarget(id: string, target: LintTarget): void {
-    const found: LintDiagnostic[] = [];
-    this.found = found;
+    this.found = noDiagnostics;
     this.reportFile = target.file;
     this.reportsForDataset = target.kind === 'dataset';
     this.questions.begin(id, target.kind === 'dataset' ? undefined : target.entry.stemKey, target.kind === 'caption' ? target.caption?.keys : undefined);
@@ -224,8 +225,10 @@ export class LintSession {
       this.currentRule = rule;
       rule.check(target, this.context);
     }
+    const found = this.found;
     if (found.length > 1) found.sort(compareDiagnostics);
-    const state: TargetState = { diagnostics: found, dependencies: this.questions.end() };
+    const state: TargetState = { diagnostics: found, globals: 0, others: undefined, tagKeys: undefined };
+    this.questions.end(state);
     if (target.kind === 'caption' && target.caption) state.tagKeys = target.caption.keys;
     this.states.set(id, state);
   }
