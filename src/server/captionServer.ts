@@ -16,6 +16,7 @@ import {
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { sep } from 'node:path';
 import type { LintDiagnostic } from '../lint/types';
+import { publishedForm } from '../lint/reportedDiagnostic';
 import {
   datasetStatisticsRequest,
   relintDatasetRequest,
@@ -39,9 +40,9 @@ export function startCaptionServer(connection: Connection, linter: DatasetLinter
   const uris = new FileUris();
   let folders: string[] = [];
   let debounceMs = defaultDebounceMs;
-  /** The diagnostics last computed, by file, and the JSON last published (to publish changes only). */
+  /** The diagnostics last computed, by file, and those last published (to publish changes only). */
   let current: ReadonlyMap<string, LintDiagnostic[]> = new Map();
-  const published = new Map<string, string>();
+  const published = new Map<string, LintDiagnostic[]>();
   let relintTimer: NodeJS.Timeout | undefined;
   /** Open captions edited since the last lint: published even when unchanged, with their version. */
   const editedSinceLint = new Set<string>();
@@ -62,12 +63,15 @@ export function startCaptionServer(connection: Connection, linter: DatasetLinter
   }
 
   function publish(file: string, list: LintDiagnostic[]): void {
+    // An edited file is always published (with its version); others only when what the editor
+    // shows would change. Nothing published before: nothing to compare (the cold start).
+    if (!editedSinceLint.has(file)) {
+      const previous = published.get(file);
+      if (previous === undefined ? list.length === 0 : previous === list || publishedForm(previous) === publishedForm(list)) return;
+    }
+    if (list.length === 0) published.delete(file);
+    else published.set(file, list);
     const diagnostics: Diagnostic[] = list.map(toLspDiagnostic);
-    const json = JSON.stringify(diagnostics);
-    const force = editedSinceLint.has(file);
-    if (!force && (published.get(file) ?? '[]') === json) return;
-    if (diagnostics.length === 0) published.delete(file);
-    else published.set(file, json);
     const uri = uris.toUri(file);
     const version = documents.get(uri)?.version;
     void connection.sendDiagnostics({ uri, diagnostics, version });
