@@ -38,6 +38,16 @@ function caption(i: number): string {
   return [...tags].join(', ');
 }
 
+/** CPU time (user + system, all threads) a process has used, from /proc; undefined elsewhere. */
+function processCpuMs(pid: number | undefined): number | undefined {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // clock ticks (USER_HZ = 100)
+  } catch {
+    return undefined;
+  }
+}
+
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 const ms = (value: number) => `${value.toFixed(1)} ms`;
 
@@ -58,9 +68,12 @@ async function main(): Promise<void> {
 
     // Warm the server process (module loading through tsx is not the server's work).
     await client.connection.sendRequest(ruleDocRequest, { id: 'vague-tag' }).catch(() => undefined);
+    const cpuBefore = processCpuMs(client.pid);
     t = performance.now();
     const status = await client.initialize(dir);
     const cold = performance.now() - t;
+    const cpuAfter = processCpuMs(client.pid);
+    const coldCpu = cpuBefore !== undefined && cpuAfter !== undefined ? ` (server process CPU, all threads: ${ms(cpuAfter - cpuBefore)})` : '';
 
     const rpc: number[] = [];
     for (let i = 0; i < samples; i++) {
@@ -99,7 +112,7 @@ async function main(): Promise<void> {
     const rpcMedian = median(rpc);
     console.log(`caption server, ${count} captions + ${count} PNGs (${tags} tags); ${status.message}`);
     console.log(`reference: read+split every caption in-process ${ms(readReference)}; empty JSON-RPC round trip ${ms(rpcMedian)} (median)`);
-    console.log(`cold start (initialize → all diagnostics published): ${ms(cold)}  = ${(cold / readReference).toFixed(1)}× the read reference`);
+    console.log(`cold start (initialize → all diagnostics published): ${ms(cold)}${coldCpu}  = ${(cold / readReference).toFixed(1)}× the read reference`);
     console.log(`keystroke (didChange → diagnostics of that version): median ${ms(median(keystroke))}, max ${ms(Math.max(...keystroke))}  = ${(median(keystroke) / rpcMedian).toFixed(1)}× a round trip`);
     console.log(`completion: median ${ms(median(completion))}  = ${(median(completion) / rpcMedian).toFixed(1)}× a round trip`);
     console.log(`hover: median ${ms(median(hover))}  = ${(median(hover) / rpcMedian).toFixed(1)}× a round trip`);

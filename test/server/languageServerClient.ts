@@ -56,6 +56,11 @@ export class LanguageServerClient {
     this.connection.listen();
   }
 
+  /** The server's process id (benchmarks read its CPU time). */
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
   static start(): LanguageServerClient {
     const child = spawn(process.execPath, ['--import', 'tsx', resolve(repoRoot, 'src/server/main.ts'), '--stdio'], {
       cwd: repoRoot,
