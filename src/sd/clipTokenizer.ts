@@ -79,6 +79,12 @@ export interface ClipEncoding {
   truncated: boolean;
 }
 
+/** "a b": two non-empty symbols and one space (checked without splitting 49k lines into arrays). */
+function isMergePair(line: string): boolean {
+  const space = line.indexOf(' ');
+  return space > 0 && space < line.length - 1 && line.indexOf(' ', space + 1) === -1;
+}
+
 export class ClipTokenizer {
   private readonly byteEncoder = bytesToUnicode();
   private readonly ranks = new Map<string, number>();
@@ -86,9 +92,14 @@ export class ClipTokenizer {
   private readonly decoder: string[] = [];
   private readonly cache = new Map<string, string[]>();
 
-  /** `merges`: the merge pairs in rank order ("a b"); `vocab`: token → id (built the CLIP way when omitted). */
-  constructor(merges: readonly string[], vocab?: ReadonlyMap<string, number>) {
+  /**
+   * `merges`: the merge pairs in rank order ("a b"); `vocab`: token → id (built the CLIP way when
+   * omitted). `countingOnly`: no ids at all, only `tokenCount` (the linters' need): BPE alone
+   * decides how many tokens a text takes, and the id tables cost more to build than the rest.
+   */
+  constructor(merges: readonly string[], vocab?: ReadonlyMap<string, number>, private readonly countingOnly = false) {
     merges.forEach((merge, rank) => this.ranks.set(merge, rank));
+    if (countingOnly) return;
     if (vocab) {
       for (const [token, id] of vocab) {
         this.encoder.set(token, id);
@@ -105,7 +116,7 @@ export class ClipTokenizer {
   }
 
   /** From openai/CLIP's `bpe_simple_vocab_16e6.txt.gz` (or its gunzipped text). */
-  static fromBpeFile(path: string): ClipTokenizer {
+  static fromBpeFile(path: string, countingOnly = false): ClipTokenizer {
     let bytes: Buffer;
     try {
       bytes = readFileSync(path);
@@ -113,12 +124,30 @@ export class ClipTokenizer {
       throw new Error(`${path}: cannot read the CLIP merges file (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
     }
     const text = (bytes[0] === 0x1f && bytes[1] === 0x8b ? gunzipSync(bytes) : bytes).toString('utf8');
-    const lines = text.split('\n');
+    // The file goes on past the merges CLIP uses (262k lines): split only what is needed.
+    const lines = text.split('\n', 1 + clipMergeCount);
     const merges = lines.slice(1, 1 + clipMergeCount);
-    if (merges.length < clipMergeCount || merges.some((m) => m.split(' ').length !== 2)) {
+    if (merges.length < clipMergeCount || !merges.every(isMergePair)) {
       throw new Error(`${path}: not a CLIP BPE merges file (expected ${clipMergeCount} "a b" lines after the header) — use bpe_simple_vocab_16e6.txt.gz from openai/CLIP or the tokenizer/ folder of a diffusers SD1 model`);
     }
-    return new ClipTokenizer(merges);
+    return new ClipTokenizer(merges, undefined, countingOnly);
+  }
+
+  /**
+   * Only for counting tokens, from a Hugging Face `merges.txt` (vocab.json is not needed to
+   * count): the merge lines must be CLIP's, all of them, each "a b".
+   */
+  static countingFromMerges(mergesPath: string): ClipTokenizer {
+    let merges: string[];
+    try {
+      merges = readFileSync(mergesPath, 'utf8').split('\n').filter((line, i) => line.length > 0 && !(i === 0 && line.startsWith('#version')));
+    } catch (error) {
+      throw new Error(`${mergesPath}: cannot read the CLIP merges file (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+    }
+    if (merges.length !== clipMergeCount || !merges.every(isMergePair)) {
+      throw new Error(`${mergesPath}: not the SD1 CLIP merges file (expected ${clipMergeCount} "a b" lines, found ${merges.length}) — use the tokenizer of openai/clip-vit-large-patch14`);
+    }
+    return new ClipTokenizer(merges, undefined, true);
   }
 
   /** From Hugging Face's `merges.txt` + `vocab.json` (a diffusers `tokenizer/` folder or the HF cache). */
@@ -188,6 +217,7 @@ export class ClipTokenizer {
 
   /** Token ids of `text`, without BOS/EOS, padding or truncation. */
   tokenize(text: string): number[] {
+    if (this.countingOnly) throw new Error('CLIP tokenizer: loaded for counting only (no vocabulary); load it with its vocabulary to get ids');
     const ids: number[] = [];
     for (const token of this.preTokenize(text)) {
       if (token === '<|startoftext|>' || token === '<|endoftext|>') {
@@ -206,7 +236,13 @@ export class ClipTokenizer {
 
   /** How many CLIP tokens the text takes (what the 75-token caption limit counts). */
   tokenCount(text: string): number {
-    return this.tokenize(text).length;
+    if (!this.countingOnly) return this.tokenize(text).length;
+    let count = 0;
+    for (const token of this.preTokenize(text)) {
+      if (token === '<|startoftext|>' || token === '<|endoftext|>') count++;
+      else count += this.bpe(Array.from(Buffer.from(token, 'utf8'), (b) => this.byteEncoder[b]).join('')).length;
+    }
+    return count;
   }
 
   /** SD1 model input: BOS, up to length-2 tokens, EOS, then EOS padding to `length`. */

@@ -2,7 +2,7 @@
 // tokenizer search of src/sd/tokenizerFiles, and a way to say which files count or why counts
 // are estimated. Not finding a tokenizer is normal (counts are estimated); a tokenizer the user
 // named that cannot be used is a problem to report.
-import { loadTokenizer, findTokenizerFiles, type TokenizerFiles, type TokenizerSearch, type TokenizerSource } from '../sd/tokenizerFiles';
+import { loadTokenCounter, findTokenizerFiles, type TokenizerFiles, type TokenizerSearch, type TokenizerSource } from '../sd/tokenizerFiles';
 import { CaptionTokenCounter } from './captionTokenCount';
 
 export type CaptionTokenCounterSearchResult =
@@ -32,7 +32,7 @@ export function findCaptionTokenCounter(search: TokenizerSearch): CaptionTokenCo
     return search.settingPath ? { found: false, reason: message, problem: message } : { found: false, reason: message };
   }
   try {
-    return { found: true, counter: new CaptionTokenCounter(loadTokenizer(files)), files, description: describeTokenizerFiles(files) };
+    return { found: true, counter: new CaptionTokenCounter(loadTokenCounter(files)), files, description: describeTokenizerFiles(files) };
   } catch (error) {
     // Files found but unusable (wrong vocabulary, unreadable): always worth telling the user.
     const message = (error as Error).message;

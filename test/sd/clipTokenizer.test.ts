@@ -129,3 +129,25 @@ test('a file that is not a merges file is refused by name', () => {
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+// The linters load the tokenizer for counting only (no id tables). Its counts must be the full
+// tokenizer's, whose ids are checked by hand above; a merges.txt written from the same merges
+// (the Hugging Face layout) must count the same, and a truncated one must be refused.
+test('a counting-only tokenizer counts what the full one tokenizes, from either file layout', () => {
+  const full = ClipTokenizer.fromBpeFile(bpePath);
+  const counting = ClipTokenizer.fromBpeFile(bpePath, true);
+  const texts = ['a photo of a cat', '1girl, long hair, saber \\(fate\\), ^_^', 'café, 初音ミク, ｔａｇ, 123456', "it's don't, &amp; <|endoftext|>", '', 'very_long_hair,,  blue   eyes'];
+  for (const text of texts) assert.equal(counting.tokenCount(text), full.tokenize(text).length, text);
+  assert.throws(() => counting.tokenize('a cat'), /counting only/);
+  const dir = mkdtempSync(join(tmpdir(), 'es-merges-'));
+  try {
+    const merges = gunzipSync(readFileSync(bpePath)).toString('utf8').split('\n').slice(1, 1 + 49152 - 256 - 2);
+    writeFileSync(join(dir, 'merges.txt'), ['#version: 0.2', ...merges, ''].join('\n'));
+    const fromMerges = ClipTokenizer.countingFromMerges(join(dir, 'merges.txt'));
+    for (const text of texts) assert.equal(fromMerges.tokenCount(text), full.tokenize(text).length, text);
+    writeFileSync(join(dir, 'merges.txt'), ['#version: 0.2', ...merges.slice(0, 1000)].join('\n'));
+    assert.throws(() => ClipTokenizer.countingFromMerges(join(dir, 'merges.txt')), /merges\.txt: not the SD1 CLIP merges file \(expected 48894 "a b" lines, found 1000\)/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
