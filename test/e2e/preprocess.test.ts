@@ -1,7 +1,7 @@
 // Preprocess Images from the palette, as a user does it: dataset, destination folder (code-server's
 // own folder dialog), crop mode; the results are checked on disk with sharp (512×512, the centre
 // square of a wide image, mirrored copies that are the flipped originals, captions copied), and
-// mirroring is refused when a caption says heterochromia. Screenshots: .test-artifacts/e2e/preprocess.
+// mirroring is refused when a caption says heterochromia (with an offer to go on without it). Screenshots: .test-artifacts/e2e/preprocess.
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -41,7 +41,7 @@ before(async () => {
   mkdirSync(join(root, 'clean'));
   await picture(join(root, 'clean', 'halves.png'), 256, 256, red, [{ left: 128, top: 0, width: 128, height: 256, colour: blue }]);
   writeFileSync(join(root, 'clean', 'halves.txt'), '1girl, red eyes\n');
-  for (const dir of ['out', 'refused', 'mirrored']) mkdirSync(join(root, dir));
+  for (const dir of ['out', 'focal', 'mirrored']) mkdirSync(join(root, dir));
   session = await startCodeServer({ workspace: root, name: 'preprocess', settings: { 'embeddingStudio.executionProvider': 'cpu' } });
 });
 
@@ -86,11 +86,16 @@ it('preprocesses images to 512×512 with captions, mirrors on request, and refus
     await page.locator('.monaco-list-row', { hasText: 'wide.png' }).first().waitFor({ timeout: timeouts.workbench });
     await page.locator('.statusbar-item', { hasText: 'Captions' }).first().waitFor({ timeout: timeouts.workbench });
 
-    // mirrored copies of a dataset whose caption says heterochromia: refused, nothing written
-    await preprocess(page, /^workspace$/, join(ws, 'refused'), 'Focal crop + mirrored copies');
-    await toast(page, /mirrored copies refused: .*tall\.txt is tagged heterochromia/).waitFor({ timeout: timeouts.screen });
+    // mirrored copies of a dataset whose caption says heterochromia: refused before anything is
+    // written, with the way out offered: the same without mirroring
+    await preprocess(page, /^workspace$/, join(ws, 'focal'), 'Focal crop + mirrored copies');
+    const refused = page.locator('.monaco-dialog-box', { hasText: /Mirrored copies refused: tall\.txt says heterochromia/ });
+    await refused.waitFor({ timeout: timeouts.screen });
     await session.screenshot('mirror-refused');
-    assert.deepEqual(readdirSync(join(ws, 'refused')), []);
+    assert.deepEqual(readdirSync(join(ws, 'focal')), []);
+    await refused.locator('.monaco-button', { hasText: 'Preprocess Without Mirroring' }).click();
+    await toast(page, /3 of 3 images written to .*focal\./).waitFor({ timeout: timeouts.screen });
+    assert.deepEqual(readdirSync(join(ws, 'focal')).sort(), ['plain.png', 'tall.png', 'tall.txt', 'wide.png', 'wide.txt']);
 
     // centre crop: every image 512×512, the wide one cut to its green centre, captions beside them
     await preprocess(page, /^workspace$/, join(ws, 'out'), 'Centre crop');

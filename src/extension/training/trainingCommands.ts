@@ -5,7 +5,8 @@ import * as vscode from 'vscode';
 import { fork } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { preprocessImages } from '../../dataset/preprocess';
+import { preprocessImages, type PreprocessReport } from '../../dataset/preprocess';
+import { MirrorRefusedError, mirrorRefusalReason } from '../../dataset/mirrorPolicy';
 import { planCaptionEdits } from '../../dataset/captionWriting';
 import { captionFileChanges } from '../captionWorkspaceChanges';
 import { applyCaptionChanges } from '../captionWorkspaceEdit';
@@ -306,40 +307,55 @@ export function trainingCommandTable(session: TrainingSession): CommandEntry[] {
           { title: 'Preprocess Images: how to crop to 512×512' },
         );
         if (!mode) return;
-        const report = await vscode.window.withProgress(
-          { location: vscode.ProgressLocation.Notification, title: 'Preprocessing images', cancellable: true },
-          async (progress, token) => {
-            const abort = new AbortController();
-            token.onCancellationRequested(() => abort.abort());
-            let last = 0;
-            return preprocessImages({
-              sourceDir: source,
-              destinationDir: destination[0].fsPath,
-              width: 512,
-              height: 512,
-              crop: mode.crop,
-              mirror: mode.mirror,
-              captionExtensions: [ctx.config.captionExtension, '.txt', '.caption'],
-              // Redoing a preprocess (another crop) is common: ask, as Make Targeted Dataset does.
-              overwrite: async (files) => {
-                const answer = await vscode.window.showWarningMessage(
-                  `${files.length} file(s) from an earlier preprocess already exist in ${destination[0].fsPath}, e.g. ${basename(files[0])}.`,
-                  { modal: true, detail: 'Overwrite them with this run\'s crops, or keep them and preprocess only the images that have no output yet.' },
-                  'Overwrite',
-                  'Keep',
-                );
-                if (answer === undefined) abort.abort();
-                return answer === 'Overwrite';
-              },
-              signal: abort.signal,
-              onProgress: ({ done, total, file }) => {
-                const percent = (100 * done) / Math.max(1, total);
-                progress.report({ increment: percent - last, message: `${done}/${total} ${basename(file)}` });
-                last = percent;
-              },
-            });
-          },
-        );
+        const run = (mirror: boolean) =>
+          vscode.window.withProgress(
+            { location: vscode.ProgressLocation.Notification, title: 'Preprocessing images', cancellable: true },
+            async (progress, token) => {
+              const abort = new AbortController();
+              token.onCancellationRequested(() => abort.abort());
+              let last = 0;
+              return preprocessImages({
+                sourceDir: source,
+                destinationDir: destination[0].fsPath,
+                width: 512,
+                height: 512,
+                crop: mode.crop,
+                mirror,
+                captionExtensions: [ctx.config.captionExtension, '.txt', '.caption'],
+                // Redoing a preprocess (another crop) is common: ask, as Make Targeted Dataset does.
+                overwrite: async (files) => {
+                  const answer = await vscode.window.showWarningMessage(
+                    `${files.length} file(s) from an earlier preprocess already exist in ${destination[0].fsPath}, e.g. ${basename(files[0])}.`,
+                    { modal: true, detail: 'Overwrite them with this run\'s crops, or keep them and preprocess only the images that have no output yet.' },
+                    'Overwrite',
+                    'Keep',
+                  );
+                  if (answer === undefined) abort.abort();
+                  return answer === 'Overwrite';
+                },
+                signal: abort.signal,
+                onProgress: ({ done, total, file }) => {
+                  const percent = (100 * done) / Math.max(1, total);
+                  progress.report({ increment: percent - last, message: `${done}/${total} ${basename(file)}` });
+                  last = percent;
+                },
+              });
+            },
+          );
+        let report: PreprocessReport;
+        try {
+          report = await run(mode.mirror);
+        } catch (error) {
+          // a caption says heterochromia: nothing was written; offer the way out in one click
+          if (!(error instanceof MirrorRefusedError)) throw error;
+          const choice = await vscode.window.showWarningMessage(
+            `Mirrored copies refused: ${error.files.map((f) => basename(f)).join(', ')} ${error.files.length === 1 ? 'says' : 'say'} heterochromia.`,
+            { modal: true, detail: `${mirrorRefusalReason.charAt(0).toUpperCase()}${mirrorRefusalReason.slice(1)}. Nothing was written.` },
+            'Preprocess Without Mirroring',
+          );
+          if (choice !== 'Preprocess Without Mirroring') return;
+          report = await run(false);
+        }
         const failed = report.failed.map((f) => `${basename(f.file)}: ${f.reason}`);
         for (const f of failed) ctx.output.warn(`Preprocess: ${f}`);
         const summary = `${report.processed} of ${report.total} images written to ${destination[0].fsPath}${report.cancelled ? ' (cancelled)' : ''}${report.notOverwritten.length ? `, ${report.notOverwritten.length} kept (outputs existed)` : ''}${failed.length ? `, ${failed.length} failed (see the output)` : ''}.`;
