@@ -124,32 +124,32 @@ export function parseCaption(text: string): ParsedCaption {
   const keys = new Set<string>();
   const caption: ParsedCaption = { text, tags: [], emptySegments: noEmptySegments, lineStarts, keys };
   const hasComma = text.includes(',');
-  // Split on commas; inside a comma-separated stretch, line breaks separate tags too. A
-  // stretch between commas with nothing in it is an empty tag (`a, , b`, `a, b,`).
+  // One pass: commas end segments, and inside a segment line breaks separate tags too. A
+  // segment with no tag in it is an empty tag (`a, , b`, `a, b,`).
+  const length = text.length;
   let segmentStart = 0;
-  for (let i = 0; i <= text.length; i++) {
-    if (i < text.length && text.charCodeAt(i) !== 44) continue;
-    const before = caption.tags.length;
-    let pieceStart = segmentStart;
-    for (let j = segmentStart; j <= i; j++) {
-      const c = j === i ? -1 : text.charCodeAt(j);
-      if (c !== -1 && c !== 10 && c !== 13) continue;
-      let start = pieceStart;
-      let end = j;
-      while (start < end && isBlank(text.charCodeAt(start))) start++;
-      while (end > start && isBlank(text.charCodeAt(end - 1))) end--;
-      if (start < end) {
-        const tag = makeTag(caption, caption.tags.length, start, end);
-        caption.tags.push(tag);
-        keys.add(tag.key);
-      }
-      pieceStart = j + 1;
+  let segmentTags = 0;
+  let pieceStart = 0;
+  for (let i = 0; i <= length; i++) {
+    const c = i < length ? text.charCodeAt(i) : 44;
+    if (c !== 44 && c !== 10 && c !== 13) continue;
+    let start = pieceStart;
+    let end = i;
+    while (start < end && isBlank(text.charCodeAt(start))) start++;
+    while (end > start && isBlank(text.charCodeAt(end - 1))) end--;
+    if (start < end) {
+      const tag = makeTag(caption, caption.tags.length, start, end);
+      caption.tags.push(tag);
+      keys.add(tag.key);
     }
-    if (hasComma && caption.tags.length === before) {
+    pieceStart = i + 1;
+    if (c !== 44) continue;
+    if (hasComma && caption.tags.length === segmentTags) {
       if (caption.emptySegments === noEmptySegments) caption.emptySegments = [];
       caption.emptySegments.push({ start: segmentStart, end: i });
     }
     segmentStart = i + 1;
+    segmentTags = caption.tags.length;
   }
   return caption;
 }
@@ -161,17 +161,41 @@ function isBlank(c: number): boolean {
 /** Shared by every tag without parentheses (frozen: nobody may add to it). */
 const noParens: number[] = Object.freeze([]) as unknown as number[];
 
+/**
+ * One string object per distinct tag text. A dataset repeats a few thousand tags hundreds of
+ * thousands of times: shared strings are a fraction of the memory (and of the garbage
+ * collector's copying), and every later map lookup by key finds the very same string.
+ */
+const internedTagTexts = new Map<string, string>();
+
+function intern(text: string): string {
+  const known = internedTagTexts.get(text);
+  if (known !== undefined) return known;
+  if (internedTagTexts.size >= 200_000) internedTagTexts.clear(); // a bound, not a cache policy
+  internedTagTexts.set(text, text);
+  return text;
+}
+
 function makeTag(caption: ParsedCaption, index: number, start: number, end: number): CaptionTag {
-  const raw = caption.text.slice(start, end);
+  const raw = intern(caption.text.slice(start, end));
+  // One scan for everything the common (plain ASCII) tag needs; see isPlainKey.
   let hasParen = false;
   let hasUnderscore = false;
   let hasSpace = false;
+  let plain = true;
+  let previous = 32; // a leading space is not plain
   for (let j = 0; j < raw.length; j++) {
     const c = raw.charCodeAt(j);
     if (c === 40 || c === 41) hasParen = true;
     else if (c === 95) hasUnderscore = true;
-    else if (c === 32) hasSpace = true;
+    else if (c === 32) {
+      hasSpace = true;
+      if (previous === 32) plain = false;
+    }
+    if (c < 32 || c > 126 || (c >= 65 && c <= 90) || c === 95 || c === 92) plain = false;
+    previous = c;
   }
+  if (previous === 32) plain = false;
   // Only a tag with an underscore or a bracket can be a kaomoji or smiley.
   const emoticon = (hasUnderscore || hasParen) && isEmoticonTag(raw);
   let unescapedParens = noParens;
@@ -186,7 +210,18 @@ function makeTag(caption: ParsedCaption, index: number, start: number, end: numb
       if (ch === '(' || ch === ')') unescapedParens.push(start + j);
     }
   }
-  return new ParsedTag(caption.lineStarts, index, raw, start, end, tagKey(raw), unescapedParens, hasUnderscore && !emoticon && wordUnderscorePattern.test(raw), hasSpace || !isPlainKey(raw) ? /\S\s+\S/.test(raw) : false);
+  return new ParsedTag(
+    caption.lineStarts,
+    index,
+    raw,
+    start,
+    end,
+    plain ? raw : intern(tagKeyOfUnusual(raw)),
+    unescapedParens,
+    hasUnderscore && !emoticon && wordUnderscorePattern.test(raw),
+    // A plain tag has single inner spaces only; anything else (tabs, other blanks) needs the full check.
+    plain ? hasSpace : /\S\s+\S/.test(raw),
+  );
 }
 
 /**
