@@ -226,12 +226,18 @@ export class LintSession {
       rule.check(target, this.context);
     }
     const found = this.found;
-    if (found.length > 1) found.sort(compareDiagnostics);
+    if (found.length > 1 && !inOrder(found)) found.sort(compareDiagnostics);
     const state: TargetState = { diagnostics: found, globals: 0, others: undefined, tagKeys: undefined };
     this.questions.end(state);
     if (target.kind === 'caption' && target.caption) state.tagKeys = target.caption.keys;
     this.states.set(id, state);
   }
+}
+
+/** Rules mostly report in text order already: checking is cheaper than sorting. */
+function inOrder(list: LintDiagnostic[]): boolean {
+  for (let i = 1; i < list.length; i++) if (compareDiagnostics(list[i - 1], list[i]) > 0) return false;
+  return true;
 }
 
 function compareDiagnostics(a: LintDiagnostic, b: LintDiagnostic): number {
