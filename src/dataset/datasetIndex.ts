@@ -5,7 +5,9 @@ import { promises as fs, openSync, readSync, closeSync, fstatSync } from 'node:f
 import { join, relative, isAbsolute, sep, basename } from 'node:path';
 import { parseCaption, type ParsedCaption } from './caption';
 import { decodeCaptionBytes, maxCaptionBytes } from './captionDecode';
-import { readImageInfo, readPlainPngSize } from './imageInfo';
+import { parsePlainPngHeader, pngProbeBytes, readImageInfo, readPlainPngSize } from './imageInfo';
+import { readFilesOnWorker } from './fileReadWorker';
+import { availableParallelism } from 'node:os';
 import {
   scanDatasetFolder,
   isCaptionPath,
@@ -60,7 +62,15 @@ export interface IndexChange {
 export interface BuildOptions extends ScanOptions {
   /** Simultaneous image-header reads while building (default 8). */
   concurrency?: number;
+  /**
+   * Where caption files and PNG headers are read: on a worker thread while this one parses
+   * (`auto` does so for large datasets on machines with more than one core), or here.
+   */
+  fileReading?: 'auto' | 'worker' | 'this-thread';
 }
+
+/** From this many captions and PNGs on, a worker thread's start-up is worth it (`fileReading: 'auto'`). */
+const workerReadingThreshold = 2000;
 
 export class DatasetIndex {
   readonly root: string;
@@ -109,13 +119,54 @@ export class DatasetIndex {
       await new Promise((resolve) => setImmediate(resolve));
       sliceStart = performance.now();
     };
-    for (const path of scan.captions) {
-      index.setCaptionEntry(readCaptionEntrySync(path, index));
+    const pngs = scan.images.filter((path) => path.toLowerCase().endsWith('.png'));
+    const unusualPngs: string[] = [];
+    const captionRead = new Uint8Array(scan.captions.length);
+    const pngRead = new Uint8Array(pngs.length);
+    const mode = options.fileReading ?? 'auto';
+    if (mode === 'worker' || (mode === 'auto' && scan.captions.length + pngs.length >= workerReadingThreshold && availableParallelism() > 1)) {
+      try {
+        for await (const batch of readFilesOnWorker({ captions: scan.captions, pngs, maxCaptionBytes, pngProbeBytes })) {
+          const problems = new Map(batch.problems.map(([k, kind, detail]) => [k, { kind, detail }]));
+          let offset = 0;
+          for (let k = 0; k < batch.lengths.length; k++) {
+            const i = batch.start + k;
+            const length = batch.lengths[k];
+            const bytes = length >= 0 ? batch.data.subarray(offset, offset + length) : undefined;
+            if (length > 0) offset += length;
+            if (batch.kind === 'captions') {
+              const path = scan.captions[i];
+              const problem = problems.get(k);
+              index.setCaptionEntry(
+                bytes
+                  ? captionEntryFromBytes(path, stemKeyOf(path), bytes, () => index.displayName(path))
+                  : problem?.kind === 'size'
+                    ? { path, stemKey: stemKeyOf(path), fromEditor: false, problem: tooLarge(index.displayName(path), Number(problem.detail)) }
+                    : { path, stemKey: stemKeyOf(path), fromEditor: false, problem: unreadableCaption(index.displayName(path), { code: String(problem?.detail) }) },
+              );
+              captionRead[i] = 1;
+            } else {
+              const path = pngs[i];
+              const size = bytes ? parsePlainPngHeader(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)) : undefined;
+              if (size) index.setImageEntry({ path, stemKey: stemKeyOf(path), width: size.width, height: size.height, format: 'png' });
+              else unusualPngs.push(path); // sharp decides, and words any problem
+              pngRead[i] = 1;
+            }
+          }
+          await yieldIfDue();
+        }
+      } catch {
+        // The worker could not start or stopped: what it did not deliver is read below, here.
+      }
+    }
+    for (let i = 0; i < scan.captions.length; i++) {
+      if (captionRead[i]) continue;
+      index.setCaptionEntry(readCaptionEntrySync(scan.captions[i], index));
       await yieldIfDue();
     }
-    const unusualPngs: string[] = [];
-    for (const path of scan.images) {
-      if (!path.toLowerCase().endsWith('.png')) continue;
+    for (let i = 0; i < pngs.length; i++) {
+      if (pngRead[i]) continue;
+      const path = pngs[i];
       const size = readPlainPngSize(path);
       if (size) index.setImageEntry({ path, stemKey: stemKeyOf(path), width: size.width, height: size.height, format: 'png' });
       else unusualPngs.push(path);

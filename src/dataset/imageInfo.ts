@@ -41,7 +41,7 @@ export async function readImageInfo(path: string, displayName = path): Promise<I
 }
 
 /** How much of a PNG is read looking for the first IDAT chunk (past any eXIf chunk). */
-const pngProbeBytes = 4096;
+export const pngProbeBytes = 4096;
 /** Shared by every (synchronous) probe; nothing keeps a reference to it past parsing. */
 const pngProbeBuffer = Buffer.alloc(pngProbeBytes);
 /** sharp's default `limitInputPixels`: larger images must fail the way sharp fails them. */

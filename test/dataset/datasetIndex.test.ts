@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync, mkdirSync, symlinkSync, chmodSync, unlinkSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { DatasetIndex } from '../../src/dataset/datasetIndex';
+import { readFilesOnWorker } from '../../src/dataset/fileReadWorker';
 import { writeDataset, removeDataset, png } from '../lint/lintFixture';
 
 const dirs: string[] = [];
@@ -84,8 +85,11 @@ test('incremental: editor text, disk changes, deletions; tag counts and spelling
   assert.deepEqual((await index.updateFile(join(dir, 'notes.md'))).files, []);
 });
 
-test('bad input: binary, non-UTF-8 and 5 MB captions, damaged images are recorded, not thrown', async () => {
+// Large datasets read files on a worker thread; both ways must give the same entries and messages.
+for (const fileReading of ['this-thread', 'worker'] as const) test(`bad input: binary, non-UTF-8 and 5 MB captions, damaged images are recorded, not thrown (files read on ${fileReading})`, async () => {
   const dir = await dataset({
+    'ok.txt': 'a, b',
+    'ok.png': await png(640, 480),
     'bin.txt': new Uint8Array([1, 2, 0, 3]),
     'latin1.txt': new Uint8Array([0x62, 0xe9, 0x62, 0xe9]),
     'big.txt': 'long hair, '.repeat(500_000),
@@ -93,8 +97,10 @@ test('bad input: binary, non-UTF-8 and 5 MB captions, damaged images are recorde
     'broken.png': new Uint8Array([0x89, 0x50, 0x4e, 0x47]),
     'broken.bmp': new Uint8Array([0x42, 0x4d, 0, 0]),
   });
-  const index = await DatasetIndex.build(dir);
+  const index = await DatasetIndex.build(dir, { fileReading });
   const problem = (name: string) => index.getCaption(join(dir, name))?.problem ?? index.getImage(join(dir, name))?.problem;
+  assert.deepEqual(index.getCaption(join(dir, 'ok.txt'))!.caption!.tags.map((t) => t.key), ['a', 'b']);
+  assert.deepEqual([index.getImage(join(dir, 'ok.png'))!.width, index.getImage(join(dir, 'ok.png'))!.height], [640, 480]);
   assert.match(problem('bin.txt')!, /bin\.txt looks binary/);
   assert.match(problem('latin1.txt')!, /latin1\.txt is not valid UTF-8/);
   assert.match(problem('big.txt')!, /big\.txt is 5\.2 MB/);
@@ -141,4 +147,19 @@ test('a folder with more files than the cap stops at the cap and says so', async
 
 test('a missing dataset folder is a clear error', async () => {
   await assert.rejects(DatasetIndex.build('/nonexistent/dataset'), /\/nonexistent\/dataset: cannot open the dataset folder \(ENOENT\)/);
+});
+
+test('the file-reading worker names a file that vanished and one over the cap, and sends PNG headers through the first IDAT', async () => {
+  const dir = await dataset({ 'a.txt': 'x, y', 'big.txt': 'z'.repeat(3000), 'a.png': await png(8, 8) });
+  const batches = [];
+  for await (const batch of readFilesOnWorker({ captions: [join(dir, 'a.txt'), join(dir, 'gone.txt'), join(dir, 'big.txt')], pngs: [join(dir, 'a.png')], maxCaptionBytes: 1000, pngProbeBytes: 4096 })) batches.push(batch);
+  assert.deepEqual(batches.map((b) => b.kind), ['captions', 'pngs']);
+  const [captions, pngs] = batches;
+  assert.deepEqual([...captions.lengths], [4, -1, -1]);
+  assert.equal(Buffer.from(captions.data).toString(), 'x, y');
+  assert.deepEqual(captions.problems, [[1, 'error', 'ENOENT'], [2, 'size', 3000]]);
+  // Signature (8) + IHDR (25) + the next chunk's length and type (8), when that chunk is IDAT.
+  const header = Buffer.from(pngs.data);
+  assert.equal(header.toString('latin1', header.length - 4), 'IDAT');
+  assert.equal(header.readUInt32BE(16), 8);
 });
