@@ -123,7 +123,8 @@ export class DatasetIndex {
     const unusualPngs: string[] = [];
     const captionRead = new Uint8Array(scan.captions.length);
     const pngRead = new Uint8Array(pngs.length);
-    const mode = options.fileReading ?? 'auto';
+    // The environment variable is a way out should worker threads misbehave somewhere (and lets benchmarks compare).
+    const mode = options.fileReading ?? (process.env.EMBEDDING_STUDIO_FILE_READING === 'this-thread' ? 'this-thread' : 'auto');
     if (mode === 'worker' || (mode === 'auto' && scan.captions.length + pngs.length >= workerReadingThreshold && availableParallelism() > 1)) {
       try {
         for await (const batch of readFilesOnWorker({ captions: scan.captions, pngs, maxCaptionBytes, pngProbeBytes })) {
