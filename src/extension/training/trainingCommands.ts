@@ -274,7 +274,7 @@ export function trainingCommandTable(session: TrainingSession): CommandEntry[] {
         if (existsSync(file)) {
           const answer = await vscode.window.showWarningMessage(
             `${name}.safetensors already exists in ${out}.`,
-            { modal: true, detail: 'Replace it with a new, untrained embedding? Its trained vectors would be lost; choose Cancel and another name to keep it.' },
+            { modal: true, detail: 'Replace it with this new embedding, or Cancel and choose another name to keep it.' },
             'Replace',
           );
           if (answer !== 'Replace') return;
