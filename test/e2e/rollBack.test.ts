@@ -66,6 +66,9 @@ it('rolls a paused training back to its best saved embedding and continues at th
     await page.locator('.activitybar .action-item a[aria-label^="Embedding Studio"]').waitFor({ timeout: timeouts.workbench });
     // the caption server is up: the workbench has settled (the palette closes if the focus moves)
     await page.locator('.statusbar-item', { hasText: 'Captions' }).first().waitFor({ timeout: timeouts.workbench });
+    // with nothing training, the command says so and how to start
+    await runPaletteCommand(page, 'Embedding Studio: Roll Back to Best Embedding');
+    await page.locator('.notifications-toasts .notification-toast', { hasText: 'Roll Back to Best Embedding: no training is running. Start one with "Embedding Studio: Start Training"' }).waitFor({ timeout: timeouts.screen });
     await runPaletteCommand(page, 'Embedding Studio: Start Training');
     await quickInputRow(page, 'Another folder').waitFor({ timeout: timeouts.screen });
     await page.keyboard.press('Enter');
