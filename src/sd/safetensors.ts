@@ -2,7 +2,8 @@
 // header {name: {dtype, shape, data_offsets: [begin, end]}, __metadata__?: {k: string}}, then
 // the raw little-endian tensor bytes. Reading is lazy and synchronous: opening parses only the
 // header, so graphs can point at tensors by absolute file offset without loading gigabytes.
-import { openSync, readSync, closeSync, fstatSync, writeSync, fsyncSync, renameSync, unlinkSync } from 'node:fs';
+import { openSync, closeSync, fstatSync, writeSync, fsyncSync, renameSync, unlinkSync } from 'node:fs';
+import { readFileRange } from './fileRange';
 import { dirname, basename, join } from 'node:path';
 import { writeFileAtomicSync } from '../dataset/atomicWrite';
 import { float16ArrayToFloat32, bfloat16ArrayToFloat32 } from './float16';
@@ -45,17 +46,6 @@ function isDtype(value: unknown): value is SafetensorsDtype {
 
 function elementCount(shape: readonly number[]): number {
   return shape.reduce((product, size) => product * size, 1);
-}
-
-function readExactly(fd: number, length: number, position: number): Buffer {
-  const buffer = Buffer.alloc(length);
-  let done = 0;
-  while (done < length) {
-    const n = readSync(fd, buffer, done, length - done, position + done);
-    if (n === 0) break;
-    done += n;
-  }
-  return done === length ? buffer : buffer.subarray(0, done);
 }
 
 /**
@@ -141,7 +131,7 @@ export function openSafetensors(path: string): SafetensorsFile {
     if (fileSize < 8) {
       throw new Error(`${path}: the file is ${fileSize} bytes long, too short to hold a safetensors header — it is truncated or not a safetensors file`);
     }
-    const lengthBytes = readExactly(fd, 8, 0);
+    const lengthBytes = readFileRange(fd, 0, 8);
     const headerLength64 = lengthBytes.readBigUInt64LE(0);
     if (headerLength64 > BigInt(maxHeaderLength)) {
       const looksPickled = lengthBytes[0] === 0x80 || (lengthBytes[0] === 0x50 && lengthBytes[1] === 0x4b);
@@ -152,7 +142,7 @@ export function openSafetensors(path: string): SafetensorsFile {
     if (dataStart > fileSize) {
       throw new Error(`${path}: the header needs ${headerLength} bytes but the file has only ${fileSize - 8} after the length field — the file is truncated; download it again`);
     }
-    const headerBytes = readExactly(fd, headerLength, 8);
+    const headerBytes = readFileRange(fd, 8, headerLength);
     const { tensors, metadata } = parseSafetensorsHeader(path, headerBytes, dataStart, fileSize);
     return makeFile(path, fd, headerLength, dataStart, tensors, metadata);
   } catch (error) {
@@ -178,7 +168,7 @@ function makeFile(
   const readRaw = (name: string): Buffer => {
     const tensor = info(name);
     if (fd === undefined) fd = openSync(path, 'r'); // reopened lazily after close()
-    const bytes = readExactly(fd, tensor.byteLength, tensor.fileOffset);
+    const bytes = readFileRange(fd, tensor.fileOffset, tensor.byteLength);
     if (bytes.length !== tensor.byteLength) {
       throw new Error(`${path}: tensor \`${name}\` could not be read in full (the file shrank while open?)`);
     }

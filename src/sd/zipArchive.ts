@@ -5,7 +5,8 @@
 // header sizes left zero) and ZIP64 (sizes and offsets in the 0x0001 extra field, the directory
 // found through the ZIP64 end record). Writing: uncompressed ("stored") records with their data
 // aligned to 64 bytes through padding in the local header's extra field, as torch does.
-import { fstatSync, readSync } from 'node:fs';
+import { fstatSync } from 'node:fs';
+import { readFileRange } from './fileRange';
 import { inflateRawSync } from 'node:zlib';
 
 import { crc32 } from '../dataset/crc32';
@@ -29,16 +30,7 @@ export function bufferSource(bytes: Buffer): ByteSource {
 export function fileSource(fd: number): ByteSource {
   return {
     size: fstatSync(fd).size,
-    read(position, length) {
-      const buffer = Buffer.alloc(length);
-      let done = 0;
-      while (done < length) {
-        const n = readSync(fd, buffer, done, length - done, position + done);
-        if (n === 0) break;
-        done += n;
-      }
-      return done === length ? buffer : buffer.subarray(0, done);
-    },
+    read: (position, length) => readFileRange(fd, position, length),
   };
 }
 
