@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { after, before, it } from 'node:test';
 import type { Page } from 'playwright-core';
 import sharp from 'sharp';
-import { runPaletteCommand, startCodeServer, timeouts, type CodeServerSession } from './codeServer';
+import { chooseFolderInDialog, runPaletteCommand, startCodeServer, timeouts, type CodeServerSession } from './codeServer';
 
 let root: string;
 let session: CodeServerSession;
@@ -39,7 +39,8 @@ it('makes a targeted dataset of detail crops with a caption', { timeout: 3 * 60_
   await page.locator('.statusbar-item', { hasText: 'Captions' }).first().waitFor({ timeout: timeouts.workbench });
   await runPaletteCommand(page, 'Embedding Studio: Make Targeted Dataset');
   await choosePath(page, 'images to crop', join(session.workspace, 'face.png'), 'face.png');
-  await choosePath(page, 'destination folder', join(session.workspace, 'crops') + '/', '..');
+  // The first folder's listing has a `..` row too: wait for the listing of `crops` itself.
+  await chooseFolderInDialog(page, 'destination folder', join(session.workspace, 'crops'));
   await page.locator('.quick-input-widget .quick-input-title', { hasText: 'caption (optional)' }).waitFor({ timeout: timeouts.screen });
   await page.locator('.quick-input-widget input').fill('star-shaped pupils');
   await page.keyboard.press('Enter');
