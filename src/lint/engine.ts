@@ -46,6 +46,7 @@ export class LintSession {
   private currentRule: LintRule;
   private currentLevel: RuleLevel | undefined;
   private readonly context: RuleContext;
+  private enabled: ReturnType<LintSession['enabledRules']> | undefined;
 
   constructor(
     readonly index: DatasetIndex,
@@ -76,6 +77,7 @@ export class LintSession {
   /** Lints everything from scratch; returns diagnostics by absolute file path. */
   lintAll(): Map<string, LintDiagnostic[]> {
     this.settings = resolveLintSettings(this.index, this.config);
+    this.enabled = undefined;
     this.states.clear();
     this.byFile.clear();
     this.questions.clear();
@@ -155,7 +157,7 @@ export class LintSession {
         diagnostics.set(file, now);
       }
     }
-    return { changedFiles: changedFiles.sort(), diagnostics, relinted: this.states.size };
+    return { changedFiles: changedFiles.sort(), diagnostics, relinted: this.index.captionCount + this.index.imageCount + 1 };
   }
 
   private collectChanges(files: Set<string>, relinted: number): LintUpdate {
@@ -217,20 +219,33 @@ export class LintSession {
     this.reportFile = target.file;
     this.reportsForDataset = target.kind === 'dataset';
     this.questions.begin(id, target.kind === 'dataset' ? undefined : target.entry.stemKey, target.kind === 'caption' ? target.caption?.keys : undefined);
-    const levels = this.settings.levels;
-    for (const rule of this.rulesByKind[target.kind]) {
-      const level = levels[rule.id];
-      if (level === 'off') continue;
-      this.currentLevel = level;
-      this.currentRule = rule;
-      rule.check(target, this.context);
+    const enabled = this.enabledRules()[target.kind];
+    for (let i = 0; i < enabled.rules.length; i++) {
+      this.currentLevel = enabled.levels[i];
+      this.currentRule = enabled.rules[i];
+      enabled.rules[i].check(target, this.context);
     }
     const found = this.found;
     if (found.length > 1 && !inOrder(found)) found.sort(compareDiagnostics);
     const state: TargetState = { diagnostics: found, globals: 0, others: undefined, tagKeys: undefined };
     this.questions.end(state);
     if (target.kind === 'caption' && target.caption) state.tagKeys = target.caption.keys;
+    // An image without problems or recorded questions leaves nothing to remember (most of them).
+    if (target.kind === 'image' && found.length === 0 && state.globals === 0 && !state.others) return;
     this.states.set(id, state);
+  }
+
+  /** The rules each kind of target runs with the current settings, and their configured levels. */
+  private enabledRules(): Record<LintTarget['kind'], { rules: LintRule[]; levels: Array<RuleLevel | undefined> }> {
+    if (!this.enabled) {
+      const levels = this.settings.levels;
+      const pick = (rules: LintRule[]) => {
+        const on = rules.filter((rule) => levels[rule.id] !== 'off');
+        return { rules: on, levels: on.map((rule) => levels[rule.id]) };
+      };
+      this.enabled = { caption: pick(this.rulesByKind.caption), image: pick(this.rulesByKind.image), dataset: pick(this.rulesByKind.dataset) };
+    }
+    return this.enabled;
   }
 }
 
