@@ -4,7 +4,7 @@
 // version published), completion and hover, each against references measured in the same run:
 // a plain read-and-split of every caption in this process (for the cold start) and a JSON-RPC
 // round trip that does no work (for the per-keystroke paths).
-//   node --import tsx bench/captionServerScale.ts [captions]
+//   node --import tsx bench/captionServerScale.ts [captions] [--stdio]
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,7 +18,7 @@ import {
 import { ruleDocRequest } from '../src/protocol/languageServerMessages';
 import { LanguageServerClient, fileUri } from '../test/server/languageServerClient';
 
-const count = Number(process.argv[2] ?? 10_000);
+const count = Number(process.argv.slice(2).find((a) => /^\d+$/.test(a)) ?? 10_000);
 const samples = 40;
 
 const pool = [
@@ -53,7 +53,9 @@ const ms = (value: number) => `${value.toFixed(1)} ms`;
 
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'es-server-scale-'));
-  const client = LanguageServerClient.start();
+  // Over IPC, as the extension's language client runs it (`--stdio` for the other editors' way).
+  const transport = process.argv.includes('--stdio') ? 'stdio' : 'ipc';
+  const client = LanguageServerClient.start(transport);
   try {
     const png = await sharp({ create: { width: 8, height: 8, channels: 3, background: '#808080' } }).png().toBuffer();
     for (let i = 0; i < count; i++) {
@@ -110,7 +112,7 @@ async function main(): Promise<void> {
     }
 
     const rpcMedian = median(rpc);
-    console.log(`caption server, ${count} captions + ${count} PNGs (${tags} tags); ${status.message}`);
+    console.log(`caption server over ${transport}, ${count} captions + ${count} PNGs (${tags} tags); ${status.message}`);
     console.log(`reference: read+split every caption in-process ${ms(readReference)}; empty JSON-RPC round trip ${ms(rpcMedian)} (median)`);
     console.log(`cold start (initialize → all diagnostics published): ${ms(cold)}${coldCpu}  = ${(cold / readReference).toFixed(1)}× the read reference`);
     console.log(`keystroke (didChange → diagnostics of that version): median ${ms(median(keystroke))}, max ${ms(Math.max(...keystroke))}  = ${(median(keystroke) / rpcMedian).toFixed(1)}× a round trip`);

@@ -6,6 +6,8 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import {
   createProtocolConnection,
+  IPCMessageReader,
+  IPCMessageWriter,
   StreamMessageReader,
   StreamMessageWriter,
   InitializeRequest,
@@ -37,8 +39,11 @@ export class LanguageServerClient {
   private readonly readyWaiters: Array<(s: ServerStatus) => void> = [];
   private stderr = '';
 
-  private constructor(private readonly child: ChildProcess) {
-    this.connection = createProtocolConnection(new StreamMessageReader(child.stdout!), new StreamMessageWriter(child.stdin!));
+  private constructor(private readonly child: ChildProcess, transport: 'stdio' | 'ipc') {
+    this.connection =
+      transport === 'ipc'
+        ? createProtocolConnection(new IPCMessageReader(child), new IPCMessageWriter(child))
+        : createProtocolConnection(new StreamMessageReader(child.stdout!), new StreamMessageWriter(child.stdin!));
     child.stderr!.on('data', (d: Buffer) => (this.stderr += d.toString()));
     this.connection.onNotification(PublishDiagnosticsNotification.type, (params) => {
       this.latest.set(params.uri, params);
@@ -61,12 +66,13 @@ export class LanguageServerClient {
     return this.child.pid;
   }
 
-  static start(): LanguageServerClient {
-    const child = spawn(process.execPath, ['--import', 'tsx', resolve(repoRoot, 'src/server/main.ts'), '--stdio'], {
+  /** `ipc` is how the extension's language client runs the server; `stdio` is how other editors do. */
+  static start(transport: 'stdio' | 'ipc' = 'stdio'): LanguageServerClient {
+    const child = spawn(process.execPath, ['--import', 'tsx', resolve(repoRoot, 'src/server/main.ts'), transport === 'ipc' ? '--node-ipc' : '--stdio'], {
       cwd: repoRoot,
-      stdio: ['pipe', 'pipe', 'pipe'],
+      stdio: transport === 'ipc' ? ['pipe', 'pipe', 'pipe', 'ipc'] : ['pipe', 'pipe', 'pipe'],
     });
-    return new LanguageServerClient(child);
+    return new LanguageServerClient(child, transport);
   }
 
   /** Initializes with one workspace folder; resolves when the server reports the first index ready. */
