@@ -8,6 +8,8 @@ import { Worker } from 'node:worker_threads';
 
 /** Files per message: small enough to start parsing early, large enough to keep messages few. */
 const batchSize = 400;
+/** The first message is smaller, so the main thread starts parsing soon after the worker starts. */
+const firstBatchSize = 50;
 
 export interface FileBatch {
   kind: 'captions' | 'pngs';
@@ -26,7 +28,7 @@ export interface FileBatch {
 const workerSource = `
 const { parentPort, workerData } = require('node:worker_threads');
 const { openSync, readSync, closeSync, fstatSync } = require('node:fs');
-const { captions, pngs, maxCaptionBytes, pngProbeBytes, batchSize } = workerData;
+const { captions, pngs, maxCaptionBytes, pngProbeBytes, batchSize, firstBatchSize } = workerData;
 const scratch = Buffer.allocUnsafe(Math.max(maxCaptionBytes + 1, pngProbeBytes));
 function pngPrefix(n) {
   let offset = 8;
@@ -37,8 +39,8 @@ function pngPrefix(n) {
   }
   return n;
 }
-function readBatch(kind, paths, start) {
-  const count = Math.min(batchSize, paths.length - start);
+function readBatch(kind, paths, start, size) {
+  const count = Math.min(size, paths.length - start);
   const limit = kind === 'captions' ? maxCaptionBytes + 1 : pngProbeBytes;
   const lengths = new Int32Array(count);
   const problems = [];
@@ -77,9 +79,10 @@ function readBatch(kind, paths, start) {
   const bytes = new Uint8Array(used);
   bytes.set(data.subarray(0, used));
   parentPort.postMessage({ kind, start, lengths, data: bytes, problems }, [bytes.buffer, lengths.buffer]);
+  return count;
 }
-for (let start = 0; start < captions.length; start += batchSize) readBatch('captions', captions, start);
-for (let start = 0; start < pngs.length; start += batchSize) readBatch('pngs', pngs, start);
+for (let start = 0; start < captions.length; ) start += readBatch('captions', captions, start, start === 0 ? firstBatchSize : batchSize);
+for (let start = 0; start < pngs.length; ) start += readBatch('pngs', pngs, start, batchSize);
 parentPort.postMessage({ kind: 'done' });
 `;
 
@@ -95,7 +98,7 @@ export interface FileReadRequest {
  * fails (the caller reads what did not arrive itself).
  */
 export async function* readFilesOnWorker(request: FileReadRequest): AsyncGenerator<FileBatch> {
-  const worker = new Worker(workerSource, { eval: true, workerData: { ...request, batchSize } });
+  const worker = new Worker(workerSource, { eval: true, workerData: { ...request, batchSize, firstBatchSize } });
   const queue: Array<FileBatch | { kind: 'done' } | { kind: 'failed'; error: Error }> = [];
   let wake: (() => void) | undefined;
   const push = (item: (typeof queue)[number]) => {
