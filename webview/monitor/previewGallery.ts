@@ -62,6 +62,14 @@ export function comparedPreviews(model: ModelState, selection: GallerySelection)
     .sort((a, b) => a.step - b.step);
 }
 
+/** What the empty gallery says: when the first preview comes, or that this run renders none. */
+export function emptyGalleryText(model: Pick<ModelState, 'started'>): string {
+  const every = model.started?.config.previewEvery;
+  if (every === 0) return 'This run renders no previews ("Preview every" is 0 steps). Start a run with a preview interval to watch the embedding take shape.';
+  if (typeof every === 'number' && every > 0) return `No previews yet: the trainer renders one every ${every.toLocaleString('en-US')} steps.`;
+  return 'No previews yet: the trainer renders one every few hundred steps.';
+}
+
 export function renderGallery(model: ModelState, selection: GallerySelection, onSelectionChange: () => void): void {
   selection.compare = selection.compare.filter((key) => model.previews.some((p) => previewKey(p) === key));
   const cards = [...model.previews].reverse().map((preview) => {
@@ -101,7 +109,7 @@ export function renderGallery(model: ModelState, selection: GallerySelection, on
   const focused = document.activeElement instanceof HTMLElement && gallery.contains(document.activeElement) ? document.activeElement : null;
   const focusedKey = focused?.closest<HTMLElement>('.preview-card')?.dataset.key;
   const focusedClass = focused?.classList.contains('thumb') ? 'thumb' : 'compare-toggle';
-  if (cards.length === 0) gallery.replaceChildren(element('li', { class: 'empty' }, 'No previews yet: the trainer renders one every few hundred steps.'));
+  if (cards.length === 0) gallery.replaceChildren(element('li', { class: 'empty' }, emptyGalleryText(model)));
   else gallery.replaceChildren(...cards);
   if (focusedKey !== undefined) cards.find((card) => card.dataset.key === focusedKey)?.querySelector<HTMLElement>(`.${focusedClass}`)?.focus();
   byId<HTMLButtonElement>('compare-open').disabled = comparedPreviews(model, selection).length !== 2;
