@@ -13,7 +13,12 @@ export interface VagueTagAdvice {
   /** `tagKey` of each alternative, in the same order. */
   alternativeKeys: string[];
   source: 'knowledge base' | 'setting' | 'workspace';
+  /** A knowledge-base tag that is usually background (scenery, buildings, vehicles): reported as information. */
+  background?: boolean;
 }
+
+/** Knowledge-base groups that are usually in the background rather than on the character. */
+const backgroundGroups = new Set(['scenery', 'buildings', 'vehicles']);
 
 export interface ResolvedLintSettings {
   levels: Record<string, RuleLevel>;
@@ -33,7 +38,9 @@ export function resolveLintSettings(index: DatasetIndex, config: LintConfig): Re
   const advice = parseTagAdvice(adviceFile.text, index.displayName(adviceFile.path));
   const training = parseTrainingSettings(trainingFile.text, index.displayName(trainingFile.path));
   const vagueTags = new Map<string, VagueTagAdvice>();
-  for (const [form, entry] of builtInVagueTagIndex) vagueTags.set(form, { tag: entry.tag, alternatives: entry.alternatives, alternativeKeys: entry.alternatives.map(tagKey), source: 'knowledge base' });
+  for (const [form, entry] of builtInVagueTagIndex) {
+    vagueTags.set(form, { tag: entry.tag, alternatives: entry.alternatives, alternativeKeys: entry.alternatives.map(tagKey), source: 'knowledge base', background: backgroundGroups.has(entry.group) });
+  }
   for (const [tag, alternatives] of Object.entries(config.extraVagueTags ?? {})) {
     vagueTags.set(tagKey(tag), { tag, alternatives, alternativeKeys: alternatives.map(tagKey), source: 'setting' });
   }

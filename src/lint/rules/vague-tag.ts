@@ -116,7 +116,7 @@ export const vagueTagRule: LintRule = {
   defaultSeverity: 'warning',
   summary: 'An over-general tag that binds different looks to one word.',
   doc:
-    'Reports over-general tags such as `leaf`, `flower`, `hat` or `sword`. Training binds whatever the images show to the words of the caption: train `leaf` on serrated maple leaves and every leaf the model draws becomes serrated. Naming the specific thing (`maple leaf`, `ginkgo leaf`, `mint leaf`) keeps each look on its own tag. The list comes from our knowledge base, the `embeddingStudio.lint.extraVagueTags` setting and `vagueTags` in `.embedding-studio/tag-advice.json` (where `ignoreTags` silences a tag). The rule also learns from the dataset: when other captions use specific tags ending with this one (`maple leaf` elsewhere, plain `leaf` here), it says so at information level. Fixes: replace the tag with one of the alternatives (the dataset’s own first), or replace it in every caption of the dataset.',
+    'Reports over-general tags such as `leaf`, `flower`, `hat` or `sword`. Training binds whatever the images show to the words of the caption: train `leaf` on serrated maple leaves and every leaf the model draws becomes serrated. Naming the specific thing (`maple leaf`, `ginkgo leaf`, `mint leaf`) keeps each look on its own tag. The list comes from our knowledge base, the `embeddingStudio.lint.extraVagueTags` setting and `vagueTags` in `.embedding-studio/tag-advice.json` (where `ignoreTags` silences a tag). Tags that are usually background rather than part of the character (scenery such as `sky`, buildings such as `window`, vehicles) are reported at information level: a dataset tagged by WD14 names them in hundreds of captions, and they bind a look to the background, not to your embedding. The rule also learns from the dataset: when other captions use specific tags ending with this one (`maple leaf` elsewhere, plain `leaf` here), it says so at information level. Fixes: replace the tag with one of the alternatives (the dataset’s own first), or replace it in every caption of the dataset.',
   targets: ['caption'],
   check(target, context) {
     if (target.kind !== 'caption' || !target.caption) return;
@@ -156,7 +156,8 @@ export const vagueTagRule: LintRule = {
       context.report({
         range: tag.range,
         message: shared.message,
-        severity: advice ? undefined : 'information',
+        // Background things (sky, buildings, vehicles) and the dataset's own hints inform; the rest warns.
+        severity: advice && !advice.background ? undefined : 'information',
         data: { tag: tag.key, alternatives: shared.shownTexts },
         fixes,
       });

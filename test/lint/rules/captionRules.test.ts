@@ -49,6 +49,12 @@ describe('vague-tag', () => {
     assert.ok(leaf.fixes.some((f) => f.title === 'Replace `leaf` with `mint leaf`'));
   });
 
+  test('background things (sky, window, car) inform; things on the character (hat, leaf) warn', async () => {
+    const fx = await expectMarked(['vague-tag'], ['1girl, sky{vague-tag}, window{vague-tag}, car{vague-tag}, hat{vague-tag}, leaf{vague-tag}']);
+    const severity = Object.fromEntries(fx.of('img0.txt', 'vague-tag').map((d) => [d.data?.tag, d.severity]));
+    assert.deepEqual(severity, { sky: 'information', window: 'information', car: 'information', hat: 'warning', leaf: 'warning' });
+  });
+
   test('dataset-driven: other captions use specific tags ending with this one', async () => {
     const fx = await expectMarked(['vague-tag'], ['1girl, umbrellaa{vague-tag}', '1girl, red umbrellaa', '1girl, blue umbrellaa']);
     const d = fx.of('img0.txt', 'vague-tag')[0];
