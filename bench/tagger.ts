@@ -11,22 +11,12 @@ import sharp from 'sharp';
 import { Tagger } from '../src/dataset/tagger';
 import { taggerInput } from '../src/dataset/taggerPreprocessing';
 import { v2Like, v3Like, writeTestTagger } from '../test/dataset/testTaggerModel';
+import { timeImagePass } from './support/imageThroughput';
 
 const { values } = parseArgs({ options: { count: { type: 'string', default: '200' } } });
 const count = Number(values.count);
 
-async function timed(label: string, run: () => Promise<unknown>): Promise<number> {
-  // CPU time of this process too: on a shared, loaded machine wall time says little on its own
-  // (libvips threads count in it; the test model's ORT threads as well).
-  const cpu = process.cpuUsage();
-  const start = process.hrtime.bigint();
-  await run();
-  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-  const used = process.cpuUsage(cpu);
-  const cpuMs = (used.user + used.system) / 1000 / count;
-  console.log(`${label.padEnd(44)} ${seconds.toFixed(2).padStart(7)} s  ${(count / seconds).toFixed(1).padStart(7)} images/s  ${cpuMs.toFixed(1).padStart(6)} ms CPU/image`);
-  return seconds;
-}
+const timed = (label: string, run: () => Promise<unknown>) => timeImagePass(label, count, run, 44);
 
 async function main(): Promise<void> {
   const root = mkdtempSync(join(tmpdir(), 'es-bench-tagger-'));

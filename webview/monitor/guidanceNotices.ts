@@ -18,6 +18,13 @@ const titles: Record<GuidanceKind, string> = {
 /** The trainer writes its messages as clauses ("the loss has…"); shown alone they read as sentences. */
 const sentence = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
 
+/** "Lower the learning rate to …" when the trainer suggested a rate. */
+function lowerRateAction(entry: GuidanceEntry): { label: string; action: MonitorAction; needsTrainer: boolean } | null {
+  if (entry.suggestedLearningRate === undefined) return null;
+  const rate = formatLearningRate(entry.suggestedLearningRate);
+  return { label: `Lower the learning rate to ${rate}`, action: { type: 'setLearningRate', schedule: rate }, needsTrainer: true };
+}
+
 /** The one-click action of a notice, or null when it only informs. */
 export function guidanceAction(entry: GuidanceEntry): { label: string; action: MonitorAction; needsTrainer: boolean } | null {
   switch (entry.kind) {
@@ -35,21 +42,9 @@ export function guidanceAction(entry: GuidanceEntry): { label: string; action: M
           needsTrainer: true,
         };
       }
-      return entry.suggestedLearningRate !== undefined
-        ? {
-            label: `Lower the learning rate to ${formatLearningRate(entry.suggestedLearningRate)}`,
-            action: { type: 'setLearningRate', schedule: formatLearningRate(entry.suggestedLearningRate) },
-            needsTrainer: true,
-          }
-        : null;
+      return lowerRateAction(entry);
     case 'previews-stable':
-      return entry.suggestedLearningRate !== undefined
-        ? {
-            label: `Lower the learning rate to ${formatLearningRate(entry.suggestedLearningRate)}`,
-            action: { type: 'setLearningRate', schedule: formatLearningRate(entry.suggestedLearningRate) },
-            needsTrainer: true,
-          }
-        : null;
+      return lowerRateAction(entry);
     case 'healthy':
       return null;
   }
