@@ -1,5 +1,6 @@
 // Background tags. The tutorial: simple backgrounds work best, because a busy background is
 // learned along with the character.
+import { memoisedByKey } from './keyMemo';
 
 const simpleBackgrounds = new Set(['simple background', 'plain background', 'transparent background', 'gradient background', 'two-tone background', 'blurry background', 'abstract background']);
 const complexBackgrounds = new Set([
@@ -10,19 +11,8 @@ const complexBackgrounds = new Set([
 
 export type BackgroundKind = 'simple' | 'complex';
 
-/** `null`: known to be none (one lookup, where `undefined` would need a second). */
-const backgroundKindOfMemo = new Map<string, BackgroundKind | null>();
-
 /** Memoised: a dataset's vocabulary is asked about again and again. */
-export function backgroundKindOf(key: string): BackgroundKind | undefined {
-  let result = backgroundKindOfMemo.get(key);
-  if (result === undefined) {
-    result = computeBackgroundKindOf(key) ?? null;
-    if (backgroundKindOfMemo.size > 100_000) backgroundKindOfMemo.clear();
-    backgroundKindOfMemo.set(key, result);
-  }
-  return result ?? undefined;
-}
+export const backgroundKindOf: (key: string) => BackgroundKind | undefined = memoisedByKey(computeBackgroundKindOf);
 
 function computeBackgroundKindOf(key: string): BackgroundKind | undefined {
   if (simpleBackgrounds.has(key)) return 'simple';

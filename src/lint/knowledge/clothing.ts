@@ -1,6 +1,7 @@
 // Clothing words, for outfit-inconsistency: a tag is clothing when it is one of these words or
 // ends with one (`white shirt`, `pleated skirt`, `black thighhighs`). The tutorial: the outfit
 // must be the same in every image, or its details come out blurred or wrong.
+import { memoisedByKey } from './keyMemo';
 
 const clothingWords = [
   'shirt', 't-shirt', 'blouse', 'skirt', 'miniskirt', 'dress', 'gown', 'sundress', 'jacket', 'blazer', 'coat', 'cardigan',
@@ -16,17 +17,11 @@ const clothingWords = [
 
 const clothingSet = new Set(clothingWords);
 
-const isClothingTagMemo = new Map<string, boolean>();
+const isClothingTagMemoised = memoisedByKey(computeIsClothingTag);
 
 /** Memoised: a dataset's vocabulary is asked about again and again. */
 export function isClothingTag(key: string): boolean {
-  let result = isClothingTagMemo.get(key);
-  if (result === undefined && !isClothingTagMemo.has(key)) {
-    result = computeIsClothingTag(key);
-    if (isClothingTagMemo.size > 100_000) isClothingTagMemo.clear();
-    isClothingTagMemo.set(key, result);
-  }
-  return result as boolean;
+  return isClothingTagMemoised(key) === true;
 }
 
 function computeIsClothingTag(key: string): boolean {

@@ -1,5 +1,6 @@
 // People-count tags. The tutorial wants clear images of a single person: a picture tagged with
 // two or more people trains the embedding on both of them.
+import { memoisedByKey } from './keyMemo';
 
 const singlePersonTags = new Set(['1girl', '1boy', '1other', 'solo']);
 const multiplePeopleTags = new Set([
@@ -10,19 +11,8 @@ const multiplePeopleTags = new Set([
 const countPattern = /^(\d+)\+?(girls?|boys?|others?)$/;
 
 /** The number of people the tag says are in the picture: 1, 2+ (as 2), or undefined if none. */
-/** `null`: known to be none (one lookup, where `undefined` would need a second). */
-const peopleCountOfMemo = new Map<string, number | null>();
-
 /** Memoised: a dataset's vocabulary is asked about again and again. */
-export function peopleCountOf(key: string): number | undefined {
-  let result = peopleCountOfMemo.get(key);
-  if (result === undefined) {
-    result = computePeopleCountOf(key) ?? null;
-    if (peopleCountOfMemo.size > 100_000) peopleCountOfMemo.clear();
-    peopleCountOfMemo.set(key, result);
-  }
-  return result ?? undefined;
-}
+export const peopleCountOf: (key: string) => number | undefined = memoisedByKey(computePeopleCountOf);
 
 function computePeopleCountOf(key: string): number | undefined {
   if (singlePersonTags.has(key)) return 1;

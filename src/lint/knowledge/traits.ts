@@ -1,6 +1,7 @@
 // Trait categories for fixed-trait and hover: what a character always has (hair colour, length,
 // style, eye colour, body features). When nearly every caption names a trait, the embedding
 // should learn it; naming it in the captions attributes it to the tag instead.
+import { memoisedByKey } from './keyMemo';
 
 const colours = [
   'black', 'brown', 'blonde', 'white', 'grey', 'gray', 'silver', 'red', 'pink', 'purple', 'blue', 'green', 'orange', 'aqua',
@@ -25,19 +26,8 @@ const bodyTraits = new Set([
 
 export type TraitCategory = 'hair colour' | 'hair length' | 'hair style' | 'eye colour' | 'body trait';
 
-/** `null`: known to be none (one lookup, where `undefined` would need a second). */
-const traitCategoryOfMemo = new Map<string, TraitCategory | null>();
-
 /** Memoised: a dataset's vocabulary is asked about again and again. */
-export function traitCategoryOf(key: string): TraitCategory | undefined {
-  let result = traitCategoryOfMemo.get(key);
-  if (result === undefined) {
-    result = computeTraitCategoryOf(key) ?? null;
-    if (traitCategoryOfMemo.size > 100_000) traitCategoryOfMemo.clear();
-    traitCategoryOfMemo.set(key, result);
-  }
-  return result ?? undefined;
-}
+export const traitCategoryOf: (key: string) => TraitCategory | undefined = memoisedByKey(computeTraitCategoryOf);
 
 function computeTraitCategoryOf(key: string): TraitCategory | undefined {
   if (key.endsWith(' hair')) {
