@@ -7,7 +7,7 @@ import type { LintConfig, RuleLevel } from './config';
 import type { LintDiagnostic, LintFix, Severity } from './types';
 import type { FixContext, LintRule, LintTarget, RuleContext, RuleProblem } from './rule';
 import { DatasetQuestions, type TargetDependencies } from './datasetQuestions';
-import { ReportedDiagnostic, publishedForm } from './reportedDiagnostic';
+import { ReportedDiagnostic, plainDiagnostic, publishedForm } from './reportedDiagnostic';
 import { resolveLintSettings, type ResolvedLintSettings } from './resolvedSettings';
 import { allRules } from './rules';
 
@@ -302,9 +302,7 @@ export function lintDataset(index: DatasetIndex, config: LintConfig = {}, option
         }
         fixes.push({ ...fix, edits: done.edits });
       }
-      const plain: LintDiagnostic = { file: d.file, range: d.range, severity: d.severity, code: d.code, message: d.message, fixes };
-      if (d.data) plain.data = d.data;
-      result.push(plain);
+      result.push(plainDiagnostic(d, fixes));
     }
   }
   return result;

@@ -31,12 +31,17 @@ export class ReportedDiagnostic implements LintDiagnostic {
     return this.fixesOrThunk;
   }
 
-  /** The plain `LintDiagnostic` form (fixes computed), in the field order the CLI's JSON documents. */
+  /** The plain `LintDiagnostic` form (fixes computed). */
   toJSON(): LintDiagnostic {
-    const plain: LintDiagnostic = { file: this.file, range: this.range, severity: this.severity, code: this.code, message: this.message, fixes: this.fixes };
-    if (this.data) plain.data = this.data;
-    return plain;
+    return plainDiagnostic(this, this.fixes);
   }
+}
+
+/** A diagnostic as plain data with these fixes, in the field order the CLI's JSON documents. */
+export function plainDiagnostic(d: LintDiagnostic, fixes: LintFix[]): LintDiagnostic {
+  const plain: LintDiagnostic = { file: d.file, range: d.range, severity: d.severity, code: d.code, message: d.message, fixes };
+  if (d.data) plain.data = d.data;
+  return plain;
 }
 
 /**
