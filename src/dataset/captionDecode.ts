@@ -1,5 +1,9 @@
 // Turning a caption file's bytes into text, refusing what is not a caption: binary files (NUL
-// bytes), text that is not UTF-8, and files far larger than any tag list.
+// bytes), text that is not UTF-8, and files far larger than any tag list. Every reader of
+// captions (the dataset index for lint, the server and training; tagging; preprocessing)
+// decides with decodeCaptionBytes, so they all give one verdict.
+import { promises as fs } from 'node:fs';
+
 export const maxCaptionBytes = 256 * 1024;
 
 export type CaptionDecodeResult = { ok: true; text: string } | { ok: false; problem: string };
@@ -62,4 +66,30 @@ function firstInvalidUtf8(bytes: Uint8Array): number {
     i += need + 1;
   }
   return Math.max(0, bytes.length - 1);
+}
+
+/**
+ * Reads a caption file as every command does: never more than the cap, then decodeCaptionBytes.
+ * `missing` when there is no such file.
+ */
+export async function readCaptionFile(path: string, displayName: string = path): Promise<CaptionDecodeResult | { ok: false; missing: true; problem: string }> {
+  let handle;
+  try {
+    handle = await fs.open(path, 'r');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return { ok: false, missing: true, problem: `${displayName} does not exist` };
+    return { ok: false, problem: `${displayName} could not be read (${code ?? (error as Error).message}); check its permissions.` };
+  }
+  try {
+    const size = (await handle.stat()).size;
+    if (size > maxCaptionBytes) return { ok: false, problem: `${displayName} is ${formatBytes(size)}; a caption is a short tag list (a few KB at most), so it was not read. Move other text files out of the dataset folder.` };
+    const buffer = Buffer.alloc(size);
+    const { bytesRead } = await handle.read(buffer, 0, size, 0);
+    return decodeCaptionBytes(buffer.subarray(0, bytesRead), displayName);
+  } catch (error) {
+    return { ok: false, problem: `${displayName} could not be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); check its permissions.` };
+  } finally {
+    await handle.close();
+  }
 }

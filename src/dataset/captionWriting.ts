@@ -6,7 +6,8 @@ import { promises as fs } from 'node:fs';
 import { basename, dirname, extname, join } from 'node:path';
 import { writeFileAtomic } from './atomicWrite';
 import { parseCaption, tagKey } from './caption';
-import { decodeCaptionBytes } from './captionDecode';
+import { readCaptionFile } from './captionDecode';
+import { refusedLinkIn } from './datasetLinks';
 
 /** 'new': write captions for images without one (and replace existing ones only if asked); 'append': add missing tags to existing captions. */
 export type CaptionWriteMode = 'new' | 'append';
@@ -84,15 +85,12 @@ export async function planCaptionEdits(results: readonly { image: string; tags: 
 }
 
 async function readExisting(file: string): Promise<{ text: string | null; problem?: string }> {
-  let bytes: Buffer;
-  try {
-    bytes = await fs.readFile(file);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { text: null };
-    return { text: null, problem: `${file}: cannot read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})` };
-  }
-  const decoded = decodeCaptionBytes(bytes, file);
-  return decoded.ok ? { text: decoded.text } : { text: null, problem: `${decoded.problem} (left unchanged)` };
+  // a caption that is a link looping or leaving its folder is neither read nor written through
+  const refused = refusedLinkIn(dirname(file), file);
+  if (refused) return { text: null, problem: `${refused} (left unchanged)` };
+  const read = await readCaptionFile(file);
+  if (read.ok) return { text: read.text };
+  return 'missing' in read ? { text: null } : { text: null, problem: `${read.problem} (left unchanged)` };
 }
 
 /** A unified-style diff of the plan, for review before writing. */

@@ -1,11 +1,12 @@
 // The dataset index: every image and caption under a root folder, paired by stem, captions
 // parsed into tags, and tag usage counted. It is kept current file by file (`updateFile`,
 // `removeFile`) so the language server can re-lint after a keystroke from the editor's text.
-import { promises as fs, openSync, readSync, closeSync, fstatSync } from 'node:fs';
+import { promises as fs, openSync, readSync, closeSync, fstatSync, lstatSync } from 'node:fs';
 import { join, relative, isAbsolute, sep, basename } from 'node:path';
 import { parseCaption, type ParsedCaption } from './caption';
 import { decodeCaptionBytes, maxCaptionBytes } from './captionDecode';
-import { parsePlainPngHeader, pngProbeBytes, readImageInfo, readPlainPngSize } from './imageInfo';
+import { parsePlainPngHeader, pngProbeBytes, readImageInfo, readPlainPngSize, verifyImageData } from './imageInfo';
+import { linkVerdictSync, realRootOf } from './datasetLinks';
 import { readFilesOnWorker } from './fileReadWorker';
 import { availableParallelism } from 'node:os';
 import {
@@ -67,6 +68,12 @@ export interface BuildOptions extends ScanOptions {
    * (`auto` does so for large datasets on machines with more than one core), or here.
    */
   fileReading?: 'auto' | 'worker' | 'this-thread';
+  /**
+   * Decode every image in full, as training will (the header alone passes damaged data):
+   * `true` for all, a number for datasets of at most that many images. Default: headers and
+   * file ends only.
+   */
+  verifyImageData?: boolean | number;
 }
 
 /** From this many captions and PNGs on, a worker thread's start-up is worth it (`fileReading: 'auto'`). */
@@ -74,8 +81,14 @@ const workerReadingThreshold = 2000;
 
 export class DatasetIndex {
   readonly root: string;
+  /** The root's real path: files whose real path leaves it are never read (datasetLinks). */
+  readonly realRoot: string;
   readonly scanProblems: ScanProblem[];
   readonly truncated: boolean;
+  /** Whether image data was decoded in full at build (BuildOptions.verifyImageData). */
+  imageDataVerified = false;
+  /** Verdicts of links given by the editor (setCaptionText runs on every keystroke). */
+  private readonly linkProblems = new Map<string, string | null>();
   private readonly captionEntries = new Map<string, CaptionEntry>();
   private readonly imageEntries = new Map<string, ImageEntry>();
   /** Files by stem key: nearly always one caption and one image, so arrays, not sets. */
@@ -98,6 +111,7 @@ export class DatasetIndex {
 
   private constructor(root: string, scanProblems: ScanProblem[], truncated: boolean) {
     this.root = root;
+    this.realRoot = realRootOf(root);
     this.scanProblems = scanProblems;
     this.truncated = truncated;
   }
@@ -108,6 +122,16 @@ export class DatasetIndex {
     const scan = await scanDatasetFolder(absoluteRoot, options);
     const index = new DatasetIndex(absoluteRoot, scan.problems, scan.truncated);
     const concurrency = options.concurrency ?? 8;
+    // Links no command may use are entries with their verdict, never read.
+    for (const [path, problem] of scan.refusedLinks) {
+      if (isCaptionPath(path)) index.setCaptionEntry({ path, stemKey: stemKeyOf(path), fromEditor: false, problem });
+      else index.setImageEntry({ path, stemKey: stemKeyOf(path), problem });
+      index.linkProblems.set(path, problem);
+    }
+    if (scan.refusedLinks.size > 0) {
+      scan.images = scan.images.filter((p) => !scan.refusedLinks.has(p));
+      scan.captions = scan.captions.filter((p) => !scan.refusedLinks.has(p));
+    }
     // Captions and plain PNG headers are tiny: synchronous reads in short slices beat thread-pool
     // round trips several times over, and yielding between slices keeps the process answering.
     // Other formats go to sharp on the thread pool, started first so they overlap.
@@ -147,6 +171,7 @@ export class DatasetIndex {
               );
               captionRead[i] = 1;
             } else {
+              // an unreadable or incomplete PNG goes to sharp too, which words the problem
               const path = pngs[i];
               const size = bytes ? parsePlainPngHeader(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)) : undefined;
               if (size) index.setImageEntry({ path, stemKey: stemKeyOf(path), width: size.width, height: size.height, format: 'png' });
@@ -174,6 +199,16 @@ export class DatasetIndex {
       await yieldIfDue();
     }
     await Promise.all([pending, forEachLimited(unusualPngs, concurrency, async (path) => index.setImageEntry(await readImageEntry(path, index.displayName(path))))]);
+    const verify = options.verifyImageData;
+    if (verify === true || (typeof verify === 'number' && index.imageEntries.size <= verify)) {
+      const readable = [...index.imageEntries.values()].filter((e) => !e.problem);
+      // full decodes are CPU work on libvips' threads: a few at a time
+      await forEachLimited(readable, Math.max(1, Math.min(4, availableParallelism())), async (entry) => {
+        const problem = await verifyImageData(entry.path, index.displayName(entry.path));
+        if (problem) index.setImageEntry({ path: entry.path, stemKey: entry.stemKey, problem });
+      });
+      index.imageDataVerified = true;
+    }
     for (const name of settingsFileNames) {
       const path = join(absoluteRoot, settingsFolder, name);
       index.settings.set(name, { name, path, text: await readTextIfPresent(path) });
@@ -331,6 +366,15 @@ export class DatasetIndex {
       return { files: [path], kinds: ['settings'], tags: [] };
     }
     let tags: string[] = [];
+    // a file (re)appearing as a link out of the dataset, looping or dangling is used by nothing
+    this.linkProblems.delete(path);
+    const refused = this.refusedLink(path);
+    if (refused) {
+      if (kind === 'caption') tags = this.setCaptionEntry({ path, stemKey: stemKeyOf(path), fromEditor: false, problem: refused });
+      else this.setImageEntry({ path, stemKey: stemKeyOf(path), problem: refused });
+      this.version++;
+      return { files: [path], kinds: [kind], tags };
+    }
     if (kind === 'caption') {
       if (text !== undefined) {
         tags = this.setCaptionEntry(captionEntryFromText(path, text, this.displayName(path), true));
@@ -349,12 +393,33 @@ export class DatasetIndex {
   /** Updates a caption from an editor's text without touching the disk (synchronous). */
   setCaptionText(path: string, text: string): IndexChange {
     if (this.kindOf(path) !== 'caption') return { files: [], kinds: [], tags: [] };
+    // an editor open on a link leaving the dataset: its text is neither linted nor fixed
+    const refused = this.refusedLink(path);
+    if (refused) {
+      if (this.captionEntries.get(path)?.problem === refused) return { files: [], kinds: [], tags: [] };
+      const tags = this.setCaptionEntry({ path, stemKey: stemKeyOf(path), fromEditor: false, problem: refused });
+      this.version++;
+      return { files: [path], kinds: ['caption'], tags };
+    }
     const tags = this.setCaptionEntry(captionEntryFromText(path, text, this.displayName(path), true));
     this.version++;
     return { files: [path], kinds: ['caption'], tags };
   }
 
+  /** The verdict of datasetLinks when `path` is a link no command may use (cached until the file changes). */
+  refusedLink(path: string): string | undefined {
+    let problem = this.linkProblems.get(path);
+    if (problem === undefined) {
+      const verdict = linkVerdictSync(path, this.realRoot, this.displayName(path));
+      // a path that does not exist (yet) is no link problem: an editor may hold an unsaved file
+      problem = 'message' in verdict && verdict.kind !== 'unreadable' && (verdict.kind !== 'dangling' || isLink(path)) ? verdict.message : null;
+      this.linkProblems.set(path, problem);
+    }
+    return problem ?? undefined;
+  }
+
   removeFile(path: string): IndexChange {
+    this.linkProblems.delete(path);
     const kind = this.kindOf(path);
     if (kind === 'settings') {
       const name = basename(path) as SettingsFileName;
@@ -463,6 +528,14 @@ export class DatasetIndex {
 }
 
 const emptySet: ReadonlySet<string> = new Set();
+
+function isLink(path: string): boolean {
+  try {
+    return lstatSync(path).isSymbolicLink();
+  } catch {
+    return false;
+  }
+}
 
 function removeFrom(list: string[] | undefined, item: string): void {
   const at = list?.indexOf(item) ?? -1;

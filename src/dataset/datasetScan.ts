@@ -2,7 +2,8 @@
 // a loop (real paths are remembered), skipping dot-folders and node_modules, and stopping at a
 // cap so a folder of a million files cannot hang the editor.
 import { promises as fs, type Dirent } from 'node:fs';
-import { join, extname, normalize, sep } from 'node:path';
+import { join, extname, normalize, relative, sep } from 'node:path';
+import { linkVerdict } from './datasetLinks';
 import { imageExtensions } from './imageInfo';
 
 export const captionExtensions = ['.txt', '.caption'];
@@ -27,6 +28,11 @@ export interface ScanResult {
   images: string[];
   captions: string[];
   problems: ScanProblem[];
+  /**
+   * Images and captions (in the lists above) that are links no command may use: looping,
+   * dangling, or leaving the dataset folder (datasetLinks), with the message saying so.
+   */
+  refusedLinks: Map<string, string>;
   /** True when the cap stopped the walk: the index holds only part of the folder. */
   truncated: boolean;
 }
@@ -46,10 +52,12 @@ export function isSkippedFolderName(name: string): boolean {
 export async function scanDatasetFolder(root: string, options: ScanOptions = {}): Promise<ScanResult> {
   const maxFiles = options.maxFiles ?? 50_000;
   const maxDepth = options.maxDepth ?? 32;
-  const result: ScanResult = { images: [], captions: [], problems: [], truncated: false };
+  const result: ScanResult = { images: [], captions: [], problems: [], refusedLinks: new Map(), truncated: false };
   const seenFolders = new Set<string>();
+  let realRoot: string;
   try {
-    seenFolders.add(await fs.realpath(root));
+    realRoot = await fs.realpath(root);
+    seenFolders.add(realRoot);
   } catch (error) {
     throw new Error(`${root}: cannot open the dataset folder (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); check the path and its permissions.`);
   }
@@ -79,13 +87,17 @@ export async function scanDatasetFolder(root: string, options: ScanOptions = {})
       let isDirectory = entry.isDirectory();
       let isFile = entry.isFile();
       if (entry.isSymbolicLink()) {
-        try {
-          const target = await fs.stat(path);
-          isDirectory = target.isDirectory();
-          isFile = target.isFile();
-        } catch {
-          continue; // a dangling link names nothing to index
+        const verdict = await linkVerdict(path, realRoot, relative(root, path).split(sep).join('/'));
+        if ('message' in verdict) {
+          // a would-be dataset file is listed with its verdict (reported on it, used by nothing)
+          if (isImagePath(entry.name) || isCaptionPath(entry.name)) {
+            (isImagePath(entry.name) ? result.images : result.captions).push(path);
+            result.refusedLinks.set(path, verdict.message);
+          } else if (verdict.isDirectory && !isSkippedFolderName(entry.name)) result.problems.push({ path, message: verdict.message });
+          continue;
         }
+        isDirectory = verdict.isDirectory;
+        isFile = verdict.isFile;
       }
       if (isDirectory) {
         if (isSkippedFolderName(entry.name)) continue;

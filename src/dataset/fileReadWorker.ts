@@ -18,8 +18,11 @@ export interface FileBatch {
   /** Byte length of each file's data in `data`, or -1 when `problems` has it. */
   lengths: Int32Array;
   data: Uint8Array;
-  /** `[index in batch, 'size', bytes]` for a caption over the cap; `[index, 'error', code]` when unreadable. */
-  problems: Array<[number, 'size' | 'error', number | string]>;
+  /**
+   * `[index in batch, 'size', bytes]` for a caption over the cap; `[index, 'error', code]` when
+   * unreadable; `[index, 'incomplete', 0]` for a PNG that does not end with its IEND chunk.
+   */
+  problems: Array<[number, 'size' | 'error' | 'incomplete', number | string]>;
 }
 
 // Captions: up to the cap plus one byte (to know a file is over it, as the main-thread reader does).
@@ -39,6 +42,12 @@ function pngPrefix(n) {
   }
   return n;
 }
+const iend = Buffer.from([0, 0, 0, 0, 0x49, 0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82]);
+const tail = Buffer.alloc(12);
+function endsWithIend(fd) {
+  const size = fstatSync(fd).size;
+  return size >= 12 && readSync(fd, tail, 0, 12, size - 12) === 12 && tail.equals(iend);
+}
 function readBatch(kind, paths, start, size) {
   const count = Math.min(size, paths.length - start);
   const limit = kind === 'captions' ? maxCaptionBytes + 1 : pngProbeBytes;
@@ -55,6 +64,11 @@ function readBatch(kind, paths, start, size) {
         while (n < limit && (r = readSync(fd, scratch, n, limit - n, n)) > 0) n += r;
         if (kind === 'captions' && n > maxCaptionBytes) {
           problems.push([k, 'size', fstatSync(fd).size]);
+          lengths[k] = -1;
+          continue;
+        }
+        if (kind === 'pngs' && !endsWithIend(fd)) {
+          problems.push([k, 'incomplete', 0]);
           lengths[k] = -1;
           continue;
         }

@@ -2,9 +2,10 @@
 // WebP and GIF headers; it has no BMP loader, so BMP headers are read here. Plain PNG headers
 // are also read here: a sharp metadata call costs ~0.1 ms of CPU each, which dominated
 // indexing 10,000-image datasets; anything the PNG reader is unsure of still goes to sharp.
-import { promises as fs, openSync, readSync, closeSync } from 'node:fs';
+import { promises as fs, openSync, readSync, closeSync, fstatSync } from 'node:fs';
 import sharp from 'sharp';
 import { crc32 } from './crc32';
+import { decodeImage, ImageDecodeError } from './imageLoading';
 
 export const imageExtensions = ['.png', '.jpg', '.jpeg', '.webp', '.bmp', '.gif'];
 
@@ -24,6 +25,12 @@ export async function readImageInfo(path: string, displayName = path): Promise<I
     if (!metadata.width || !metadata.height) {
       return { ok: false, problem: `${displayName}: the image header has no size; re-export the image.` };
     }
+    // The header alone passes a truncated file: a PNG or JPEG must also end as one does, and
+    // one that does not is decoded, to say exactly what training would say of it.
+    if ((metadata.format === 'png' || metadata.format === 'jpeg') && !endsCompletely(readFileTail(path), metadata.format)) {
+      const problem = await verifyImageData(path, displayName);
+      if (problem) return { ok: false, problem };
+    }
     // EXIF orientations 5–8 rotate by 90°: the picture the trainer sees is transposed.
     const rotated = (metadata.orientation ?? 1) >= 5;
     return {
@@ -38,6 +45,59 @@ export async function readImageInfo(path: string, displayName = path): Promise<I
       problem: `${displayName} could not be read as an image (${firstLine(error)}); it is damaged or not an image. Re-export it or move it out of the dataset.`,
     };
   }
+}
+
+/** What training, preprocessing and tagging say of an image they cannot use; lint says the same. */
+export function unusableImageMessage(displayName: string, reason: string): string {
+  return `${displayName} cannot be used (${reason}): training, preprocessing and tagging skip it. Re-export it from the original, or move it out of the dataset.`;
+}
+
+/**
+ * Decodes the whole image as training and preprocessing do (damaged data included: libjpeg only
+ * warns on it); undefined when it decodes cleanly, else the problem in the words of
+ * unusableImageMessage.
+ */
+export async function verifyImageData(path: string, displayName = path): Promise<string | undefined> {
+  try {
+    await decodeImage(path, { background: '#ffffff' }, displayName);
+    return undefined;
+  } catch (error) {
+    return unusableImageMessage(displayName, error instanceof ImageDecodeError ? error.reason : error instanceof Error ? error.message : String(error));
+  }
+}
+
+/** Bytes read from the end of a file to see that it ends as a complete PNG or JPEG does. */
+export const imageTailBytes = 1024;
+
+/** The last `imageTailBytes` of a file (fewer for a small one); empty when it cannot be read. */
+export function readFileTail(path: string, length = imageTailBytes): Buffer {
+  try {
+    const fd = openSync(path, 'r');
+    try {
+      const size = fstatSync(fd).size;
+      const n = Math.min(size, length);
+      const tail = Buffer.alloc(n);
+      readSync(fd, tail, 0, n, size - n);
+      return tail;
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    return Buffer.alloc(0);
+  }
+}
+
+const pngEnd = Buffer.from([0, 0, 0, 0, 0x49, 0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82]);
+
+/**
+ * A PNG ends with its IEND chunk; a JPEG has its end-of-image marker FF D9 near the end
+ * (encoders may pad after it; inside the entropy-coded data FF is never followed by D9).
+ * False only asks for a decode: some valid files carry trailing data.
+ */
+export function endsCompletely(tail: Buffer, format: 'png' | 'jpeg'): boolean {
+  if (format === 'png') return tail.length >= 12 && tail.subarray(tail.length - 12).equals(pngEnd);
+  for (let i = tail.length - 2; i >= 0; i--) if (tail[i] === 0xff && tail[i + 1] === 0xd9) return true;
+  return false;
 }
 
 /** How much of a PNG is read looking for the first IDAT chunk (past any eXIf chunk). */
@@ -56,17 +116,23 @@ export function readPlainPngSize(path: string): { width: number; height: number 
   // (the index build yields to the event loop between batches).
   const header = pngProbeBuffer;
   let bytesRead: number;
+  let complete: boolean;
   try {
     const fd = openSync(path, 'r');
     try {
       bytesRead = readSync(fd, header, 0, pngProbeBytes, 0);
+      const size = fstatSync(fd).size;
+      const tail = Buffer.alloc(Math.min(12, size));
+      readSync(fd, tail, 0, tail.length, size - tail.length);
+      complete = endsCompletely(tail, 'png');
     } finally {
       closeSync(fd);
     }
   } catch {
     return undefined;
   }
-  return parsePlainPngHeader(header.subarray(0, bytesRead));
+  // a PNG cut short is not plain: readImageInfo decodes it and says what is wrong
+  return complete ? parsePlainPngHeader(header.subarray(0, bytesRead)) : undefined;
 }
 
 const pngSignature = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];

@@ -36,20 +36,35 @@ export class ImageDecodeError extends Error {
 
 /** Decodes a file (or encoded bytes) to upright 8-bit sRGB with alpha flattened onto the background. */
 export async function decodeImage(input: string | Buffer, options: DecodeOptions, label = typeof input === 'string' ? input : '<buffer>'): Promise<RgbImage> {
+  const warnings: string[] = [];
+  let corrupt: string | undefined;
   try {
     // failOn 'truncated' rejects half-written files instead of silently padding them with grey;
     // pages 1 takes the first frame of an animated GIF/WebP.
     const { data, info } = await sharp(input, { failOn: 'truncated', autoOrient: true, pages: 1 })
+      .on('warning', (warning: string) => warnings.push(warning))
       .toColourspace('srgb')
       .flatten({ background: options.background })
       .removeAlpha()
       .raw()
       .toBuffer({ resolveWithObject: true });
     if (info.channels !== 3) throw new Error(`decoded to ${info.channels} channels, expected 3`);
-    return { data, width: info.width, height: info.height };
+    corrupt = corruptionWarning(warnings);
+    if (!corrupt) return { data, width: info.width, height: info.height };
   } catch (error) {
     throw new ImageDecodeError(label, firstLine(error));
   }
+  throw new ImageDecodeError(label, `corrupt image data: ${corrupt}; parts of the picture would come out grey`);
+}
+
+/**
+ * The first libvips warning that means lost image data. libjpeg only warns on data damaged
+ * inside the file ("Corrupt JPEG data: premature end of data segment") and decodes the rest
+ * as grey; harmless warnings (an sRGB profile libpng dislikes) are not counted.
+ */
+export function corruptionWarning(warnings: readonly string[]): string | undefined {
+  const found = warnings.find((w) => /corrupt|premature end|not enough data|truncat|bad huffman|crc error|invalid (?:data|code)|decompression error/i.test(w));
+  return found?.replace(/^Vips\w*:\s*/, '').trim();
 }
 
 /** A sharp pipeline that starts from decoded pixels (for crop/resize/encode steps). */

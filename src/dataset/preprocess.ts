@@ -7,6 +7,8 @@ import { promises as fs } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { basename, extname, join, resolve } from 'node:path';
 import { writeFileAtomic } from './atomicWrite';
+import { readCaptionFile } from './captionDecode';
+import { refusedLinkIn } from './datasetLinks';
 import { decodeImage, ImageDecodeError, isImageFile, sharpFromRgb, type RgbImage } from './imageLoading';
 import { centreCrop, focalCrop, type CropRectangle } from './focalPoint';
 import { defaultSplitOptions, isOversized, planTiles, type SplitOptions } from './imageTiles';
@@ -75,8 +77,15 @@ export async function preprocessImages(options: PreprocessOptions): Promise<Prep
   const sourceDir = resolve(options.sourceDir);
   const destinationDir = resolve(options.destinationDir);
   if (sourceDir === destinationDir) throw new Error(`${destinationDir}: the destination is the source folder — choose a separate folder so the originals stay untouched`);
-  const sources = await listSources(sourceDir, options.captionExtensions ?? ['.txt', '.caption']);
-  const report: PreprocessReport = { total: sources.length, processed: 0, written: [], captionsCopied: [], failed: [], notOverwritten: [], cancelled: false };
+  const listed = await listSources(sourceDir, options.captionExtensions ?? ['.txt', '.caption']);
+  const report: PreprocessReport = { total: listed.length, processed: 0, written: [], captionsCopied: [], failed: [], notOverwritten: [], cancelled: false };
+  // links that loop, dangle or leave the source folder are read by nothing (datasetLinks)
+  const sources: SourceImage[] = [];
+  for (const source of listed) {
+    const refused = refusedLinkIn(sourceDir, source.path, basename(source.path)) ?? (source.captionPath ? refusedLinkIn(sourceDir, source.captionPath, basename(source.captionPath)) : undefined);
+    if (refused) report.failed.push({ file: source.path, reason: refused });
+    else sources.push(source);
+  }
 
   if (options.mirror) await refuseMirroringWhenAsymmetric(sources, options.taggerResults ?? []);
 
@@ -102,7 +111,7 @@ export async function preprocessImages(options: PreprocessOptions): Promise<Prep
     destinationDir,
     subjectScorer: options.subjectScorer,
   };
-  let done = report.notOverwritten.length;
+  let done = report.notOverwritten.length + report.failed.length;
   let next = 0;
   const worker = async () => {
     while (next < todo.length) {
@@ -120,7 +129,7 @@ export async function preprocessImages(options: PreprocessOptions): Promise<Prep
         const reason = error instanceof ImageDecodeError ? error.reason : error instanceof Error ? error.message : String(error);
         report.failed.push({ file: source.path, reason });
       }
-      options.onProgress?.({ done: ++done, total: sources.length, file: source.path });
+      options.onProgress?.({ done: ++done, total: listed.length, file: source.path });
     }
   };
   const concurrency = Math.max(1, options.concurrency ?? Math.min(4, availableParallelism()));
@@ -157,7 +166,9 @@ async function listSources(sourceDir: string, captionExtensions: string[]): Prom
 async function refuseMirroringWhenAsymmetric(sources: SourceImage[], taggerResults: CaptionSource[]): Promise<void> {
   const captions: CaptionSource[] = [...taggerResults];
   for (const source of sources) {
-    if (source.captionPath) captions.push({ file: source.captionPath, text: await fs.readFile(source.captionPath, 'utf8') });
+    if (!source.captionPath) continue;
+    const read = await readCaptionFile(source.captionPath);
+    if (read.ok) captions.push({ file: source.captionPath, text: read.text });
   }
   const blockers = mirrorBlockers(captions);
   if (blockers.length > 0) throw new MirrorRefusedError(blockers);

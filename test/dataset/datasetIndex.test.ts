@@ -115,13 +115,14 @@ for (const fileReading of ['this-thread', 'worker'] as const) test(`bad input: b
   assert.match(index.getCaption(join(dir, 'bom.txt'))!.problem!, /holds 6000000 characters/);
 });
 
-test('symlink loops are walked once; dangling links are ignored', async () => {
+test('symlink loops are walked once; a dangling caption link is reported, never read', async () => {
   const dir = await dataset({ 'a.png': square, 'a.txt': 'x', 'sub/b.txt': 'y' });
   symlinkSync(dir, join(dir, 'sub/loop'));
   symlinkSync(join(dir, 'sub'), join(dir, 'sub/self'));
   symlinkSync(join(dir, 'nowhere'), join(dir, 'dangling.txt'));
   const index = await DatasetIndex.build(dir);
-  assert.deepEqual([...index.captions()].map((c) => index.displayName(c.path)).sort(), ['a.txt', 'sub/b.txt']);
+  assert.deepEqual([...index.captions()].filter((c) => c.caption).map((c) => index.displayName(c.path)).sort(), ['a.txt', 'sub/b.txt']);
+  assert.match(index.getCaption(join(dir, 'dangling.txt'))!.problem!, /^dangling\.txt is a symbolic link to .*nowhere, which does not exist; it is skipped/);
 });
 
 test('an unreadable folder is a problem with its path', { skip: process.getuid?.() === 0 ? 'root reads any folder' : false }, async () => {

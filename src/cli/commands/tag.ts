@@ -2,8 +2,9 @@
 // tagger (onnxruntime-node runs in this CLI process). Writes captions (new or append), or prints a
 // diff with --mode diff and writes nothing. Exit 0 ok, 1 some images or captions failed, 2 bad usage/input.
 import { promises as fs } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import type { CliCommand } from '../cliCommand';
+import { refusedLinkIn } from '../../dataset/datasetLinks';
 import { isImageFile } from '../../dataset/imageLoading';
 import { Tagger } from '../../dataset/tagger';
 import { applyCaptionEdits, captionDiff, planCaptionEdits, type CaptionExtension } from '../../dataset/captionWriting';
@@ -112,6 +113,13 @@ export const tagCommand: CliCommand = {
       return fail(`cannot read the dataset folder ${dir} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); check the path`);
     }
     if (images.length === 0) return fail(`${dir} holds no images (.png, .jpg, .webp, …)`);
+    const failures: { image: string; reason: string }[] = [];
+    // links that loop, dangle or leave the dataset folder are read by nothing (datasetLinks)
+    images = images.filter((image) => {
+      const refused = refusedLinkIn(dir, image, basename(image));
+      if (refused) failures.push({ image, reason: refused });
+      return !refused;
+    });
     const modelPath = resolve(v.model);
     const tagsPath = resolve(v.tags ?? join(dirname(modelPath), 'selected_tags.csv'));
 
@@ -121,7 +129,6 @@ export const tagCommand: CliCommand = {
     } catch (error) {
       return fail((error as Error).message);
     }
-    const failures: { image: string; reason: string }[] = [];
     const interactive = process.stderr.isTTY && !v.json;
     let tagged;
     try {
