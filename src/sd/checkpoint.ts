@@ -107,6 +107,8 @@ function openTensorFile(path: string): TensorFile {
   try {
     return openPickledCheckpoint(path);
   } catch (error) {
+    // a bomb or a damaged archive is no file to convert: say only what it is
+    if (/not a plausible embedding or checkpoint/.test((error as Error).message)) throw error;
     throw new Error(pickledCheckpointMessage(path, (error as Error).message.replace(`${path}: `, '')));
   }
 }

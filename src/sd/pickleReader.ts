@@ -28,6 +28,13 @@ export class InertObject {
   ) {}
 }
 
+/**
+ * Bounds on what a pickle may build, so a small file cannot make the reader exhaust memory:
+ * the values on the stack and memo at once, and the items put into lists, dicts and sets in
+ * all. A checkpoint's pickle (thousands of tensors, training extras) stays far below them.
+ */
+export const pickleLimits = { stack: 1_000_000, memo: 1_000_000, items: 4_000_000 };
+
 export interface PickleInterpretation {
   /** Our functions for the globals the file may call (REDUCE) or instantiate (NEWOBJ), by `module.name`. */
   calls: ReadonlyMap<string, (args: unknown[], global: PickleGlobal) => unknown>;
@@ -55,7 +62,15 @@ export function readPickle(bytes: Buffer, what: string, interpretation: PickleIn
   const stack: unknown[] = [];
   const marks: number[] = [];
   const memo = new Map<number, unknown>();
+  let itemCount = 0;
   let p = 0;
+  const implausible = (detail: string): never => {
+    throw new Error(`${what}: not a plausible embedding or checkpoint — its pickle ${detail}; it was refused without reading further (the file is damaged, or built to exhaust memory)`);
+  };
+  const counted = (n: number): void => {
+    itemCount += n;
+    if (itemCount > pickleLimits.items) implausible(`puts more than ${pickleLimits.items.toLocaleString('en')} items into lists and dicts`);
+  };
   const need = (n: number): void => {
     if (p + n > bytes.length) fail('the pickle is truncated — the file is damaged');
   };
@@ -88,13 +103,15 @@ export function readPickle(bytes: Buffer, what: string, interpretation: PickleIn
   };
   const setItems = (items: unknown[]): void => {
     const target = top();
+    counted(items.length / 2);
     if (target instanceof Map) for (let i = 0; i + 1 < items.length; i += 2) target.set(items[i], items[i + 1]);
     // a dict subclass we keep inert takes its items nowhere: nothing of it is used
     else if (!(target instanceof InertObject)) fail('damaged pickle (SETITEM on something that is not a dict)');
   };
   const appendItems = (items: unknown[]): void => {
     const target = top();
-    if (Array.isArray(target)) target.push(...items);
+    counted(items.length);
+    if (Array.isArray(target)) for (const item of items) target.push(item);
     else if (!(target instanceof InertObject)) fail('damaged pickle (APPEND to something that is not a list)');
   };
   const sized = (lengthBytes: 1 | 4 | 8): [number, number] => {
@@ -107,6 +124,8 @@ export function readPickle(bytes: Buffer, what: string, interpretation: PickleIn
     return [start, p];
   };
   for (;;) {
+    if (stack.length > pickleLimits.stack) implausible(`holds more than ${pickleLimits.stack.toLocaleString('en')} values at once (at byte ${p})`);
+    if (memo.size > pickleLimits.memo) implausible(`memoises more than ${pickleLimits.memo.toLocaleString('en')} values`);
     need(1);
     const op = bytes[p++];
     switch (op) {

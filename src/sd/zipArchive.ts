@@ -136,13 +136,40 @@ export function zipEntryDataOffset(source: ByteSource, entry: ZipEntry, what: st
   return dataStart;
 }
 
-/** A record's bytes, inflated when deflated, checked against its CRC. */
-export function readZipEntry(source: ByteSource, entry: ZipEntry, what: string): Buffer {
+/** The refusal of an archive whose sizes no embedding or checkpoint has (a damaged file, or a bomb). */
+export function implausibleArchive(what: string, detail: string): Error {
+  return new Error(`${what}: not a plausible embedding or checkpoint — ${detail}; it was refused without reading further (the file is damaged, or built to exhaust memory)`);
+}
+
+/** Deflate cannot shrink data more than about 1032:1; a record declaring more is forged or damaged. */
+const deflateMaxRatio = 1032;
+
+function byteCount(n: number): string {
+  return n >= 2 ** 30 ? `${(n / 2 ** 30).toFixed(1)} GiB` : n >= 2 ** 20 ? `${(n / 2 ** 20).toFixed(1)} MiB` : n >= 1024 ? `${Math.round(n / 1024)} KiB` : `${n} bytes`;
+}
+
+/**
+ * A record's bytes, inflated when deflated, checked against its CRC. Nothing larger than
+ * `maxBytes` is ever made: the declared size is checked first (against the limit and against
+ * what deflate can hold in the compressed bytes), and inflating stops at the declared size.
+ */
+export function readZipEntry(source: ByteSource, entry: ZipEntry, what: string, maxBytes = 64 * 2 ** 20): Buffer {
+  if (entry.size > maxBytes) throw implausibleArchive(what, `its record ${entry.name} would hold ${byteCount(entry.size)} (the file is ${byteCount(source.size)}; at most ${byteCount(maxBytes)} is read)`);
+  if (entry.method === 8 && entry.size > deflateMaxRatio * entry.compressedSize + 1024) {
+    throw implausibleArchive(what, `its record ${entry.name} declares ${byteCount(entry.size)} from ${byteCount(entry.compressedSize)} of deflated data, more than deflate can hold`);
+  }
   const raw = source.read(zipEntryDataOffset(source, entry, what), entry.compressedSize);
   let data: Buffer;
   if (entry.method === 0) data = raw;
-  else if (entry.method === 8) data = inflateRawSync(raw);
-  else throw new Error(`${what}: ZIP record ${entry.name} uses compression method ${entry.method}; only stored and deflate are supported`);
+  else if (entry.method === 8) {
+    try {
+      data = inflateRawSync(raw, { maxOutputLength: Math.max(1, entry.size) });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') throw implausibleArchive(what, `its record ${entry.name} inflates past the ${byteCount(entry.size)} it declares`);
+      throw new Error(`${what}: ZIP record ${entry.name} cannot be inflated (${(error as Error).message}) — the file is damaged`);
+    }
+  } else throw new Error(`${what}: ZIP record ${entry.name} uses compression method ${entry.method}; only stored and deflate are supported`);
+  if (data.length !== entry.size) throw new Error(`${what}: ZIP record ${entry.name} holds ${data.length} bytes, not the ${entry.size} its directory says — the file is damaged`);
   if (crc32(data) !== entry.crc) throw new Error(`${what}: ZIP record ${entry.name} fails its CRC check — the file is damaged`);
   return data;
 }

@@ -4,7 +4,7 @@
 // sd_checkpoint, sd_checkpoint_name}, a torch zip pickle). Read: A1111 `.pt` (never executing
 // pickle code), `.safetensors` with `emb_params` (kohya/A1111), `emp_params` (OneTrainer), a
 // single {placeholder: tensor} (diffusers) or any single-tensor file.
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { basename, extname } from 'node:path';
 import { openSafetensors, writeSafetensors } from '../sd/safetensors';
 import { writeFileAtomicSync } from '../dataset/atomicWrite';
@@ -21,6 +21,9 @@ export interface Embedding {
   checkpointHash: string | null;
   checkpointName: string | null;
 }
+
+/** Larger files are refused before they are read (an embedding of 75 vectors × 1024 floats is 300 KB). */
+export const maxEmbeddingFileBytes = 64 * 2 ** 20;
 
 /** A1111 writes '*' → 265 (the CLIP token id of '*'); kept for compatibility. */
 const a1111PlaceholderToken = 265;
@@ -82,6 +85,7 @@ export function readEmbeddingFile(path: string): Embedding {
         );
       }
       const info = file.tensors.get(key)!;
+      if (info.byteLength > maxEmbeddingFileBytes) throw new Error(`${path}: tensor \`${key}\` of shape [${info.shape}] is no embedding (embeddings are a few vectors of 768 values) — is it a model file? Give an embedding file`);
       const tensor = { shape: info.shape, data: file.readFloat32(key) };
       const step = file.metadata.step !== undefined && /^\d+$/.test(file.metadata.step) ? Number(file.metadata.step) : null;
       return fromTensor(path, tensor, file.metadata.name ?? fallbackName, step, file.metadata.sd_checkpoint ?? null, file.metadata.sd_checkpoint_name ?? null, key);
@@ -91,8 +95,14 @@ export function readEmbeddingFile(path: string): Embedding {
   }
   let bytes: Buffer;
   try {
+    // an embedding is a few KB (a few MB at most): a larger file is something else, never read whole
+    const size = statSync(path).size;
+    if (size > maxEmbeddingFileBytes) {
+      throw new Error(`${path}: ${(size / 2 ** 20).toFixed(0)} MB is no embedding (they are a few KB to a few MB) — is it a model checkpoint? Give an embedding file (.pt or .safetensors)`);
+    }
     bytes = readFileSync(path);
   } catch (error) {
+    if (!(error as NodeJS.ErrnoException).code) throw error;
     throw new Error(`${path}: cannot read the embedding (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
   }
   const root = decodeTorchSave(bytes, path);

@@ -184,6 +184,8 @@ export function decodeTorchSave(bytes: Buffer, what: string): unknown {
 function gatherTensor(record: TorchTensorRecord, values: Float32Array, what: string): LoadedTensor {
   const { shape, stride, offset } = record;
   const count = shape.reduce((a, b) => a * b, 1);
+  // a view may repeat elements (stride 0), but an embedding never needs more than its storage holds
+  if (!(count <= values.length)) throw new Error(`${what}: not a plausible embedding — a tensor of shape [${shape}] (${count} values) over a storage of ${values.length}; the file is damaged`);
   const out = new Float32Array(count);
   const index = new Array<number>(shape.length).fill(0);
   for (let n = 0; n < count; n++) {
