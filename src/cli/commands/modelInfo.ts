@@ -5,6 +5,7 @@ import type { CliCommand } from '../cliCommand';
 import { loadCheckpoint, type Checkpoint, type CheckpointHashes } from '../../sd/checkpoint';
 import { openSafetensors } from '../../sd/safetensors';
 import { inferSd1Architecture, type Sd1Architecture } from '../../sd/architecture';
+import { findNonFiniteGraphWeight, nonFiniteWeightMessage } from '../../sd/nonFiniteWeights';
 import { parseCommandArguments } from '../commandArguments';
 
 const usage = `Usage: embedding-studio model-info PATH [--hash] [--json] [--text-heads N] [--unet-heads N]
@@ -16,7 +17,8 @@ not SD1.x models (SDXL, SD2, LoRA, VAE, embeddings, pickles) are named, with wha
   --json          one JSON object on stdout
   --text-heads N  CLIP attention heads (not in the weights; default 12)
   --unet-heads N  UNet attention heads (not in the weights; default 8)
-Exit status: 0 an SD1.x model, 1 not one (the reason is printed), 2 bad usage or unreadable file.
+Every weight the graphs use is checked for NaN and infinities (a damaged model is named as such).
+Exit status: 0 an SD1.x model, 1 not one or damaged (the reason is printed), 2 bad usage or unreadable file.
 `;
 
 interface ModelInfo {
@@ -141,6 +143,12 @@ export const modelInfoCommand: CliCommand = {
       return 1;
     }
     try {
+      // NaN or infinite weights make everything trained on the model NaN: say so here, naming the tensor
+      const damaged = findNonFiniteGraphWeight(checkpoint.tensors);
+      if (damaged) {
+        process.stderr.write(`embedding-studio model-info: ${nonFiniteWeightMessage(checkpoint.path, damaged)}\n`);
+        return 1;
+      }
       const info = describe(checkpoint, heads, parsed.values.hash === true);
       process.stdout.write(parsed.values.json ? JSON.stringify(info) + '\n' : formatText(info));
       return 0;
