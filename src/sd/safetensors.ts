@@ -5,7 +5,7 @@
 import { openSync, closeSync, fstatSync, writeSync, fsyncSync, renameSync, unlinkSync } from 'node:fs';
 import { readFileRange } from './fileRange';
 import { dirname, basename, join } from 'node:path';
-import { writeFileAtomicSync } from '../dataset/atomicWrite';
+import { temporaryPath, writeFileAtomicSync } from '../dataset/atomicWrite';
 import { float16ArrayToFloat32, bfloat16ArrayToFloat32 } from './float16';
 
 export type SafetensorsDtype = 'F64' | 'F32' | 'F16' | 'BF16' | 'I64' | 'I32' | 'I16' | 'I8' | 'U8' | 'BOOL';
@@ -286,7 +286,7 @@ export function writeSafetensorsStreaming(
   metadata?: Record<string, string>,
 ): void {
   const layout = layoutSafetensors(specs, metadata);
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now().toString(36)}.tmp`);
+  const tmp = temporaryPath(path);
   let fd: number | undefined;
   try {
     fd = openSync(tmp, 'w');

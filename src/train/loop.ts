@@ -7,7 +7,7 @@
 // Every random draw comes from one seeded generator in a fixed order, and its state is saved
 // with the run state: stop at N and resume gives the run that never stopped.
 import { mkdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { isAbsolute, join, relative, resolve } from 'node:path';
 import type { TrainerEvent, TrainerCommand } from '../protocol/trainerMessages';
 import type { RunConfig } from './config';
 import { augmentCaptionTags, shuffleInPlace } from './captionTags';
@@ -15,11 +15,11 @@ import { clipGradientInPlace } from './gradientClipping';
 import { learningRateAt, nextLowerLearningRate, parseLearningRateSchedule, type LearningRateSchedule } from './learningRateSchedule';
 import type { LatentCache } from './latentCache';
 import { LossLog } from './lossLog';
-import { LossMonitor, defaultLossMonitorOptions, type LossMonitorOptions } from './lossMonitor';
+import { LossMonitor, defaultLossMonitorOptions, type LossMonitorOptions, type LossMonitorState } from './lossMonitor';
 import { adamWStep, type AdamWState } from './optimizer';
 import { choosePromptLine, fillPromptTemplate, type PromptTemplate } from './promptTemplates';
 import type { UniformSource } from './randomSource';
-import { readRunState, runStateFileName, writeRunState } from './runState';
+import { readRunState, runStateFileName, writeRunState, type RunHistory } from './runState';
 import { encodeTrainingPrompt, type PromptTokenizer } from './trainingPrompt';
 import type { TextualInversionStep, TrainingBatch } from './trainingStep';
 import { readEmbeddingFile, writeEmbeddingPt, writeEmbeddingSafetensors, type Embedding } from './embeddingFile';
@@ -34,6 +34,11 @@ export interface TrainingRandom extends UniformSource {
 export interface PreviewRenderer {
   /** Renders the previews of `step` with these vectors; returns the preview events it produced. */
   render(step: number, vectors: Float32Array, learningRate: number): Promise<Extract<TrainerEvent, { type: 'preview' }>[]>;
+  /**
+   * Resuming: the previews written at `step` (as the PNG files hold them) become the ones the
+   * next previews are compared with, as if they had just been rendered.
+   */
+  restorePrevious?(step: number): Promise<void>;
   release?(): Promise<void>;
 }
 
@@ -57,6 +62,11 @@ export interface TrainingLoopOptions {
   nextCommand?: () => TrainerCommand | undefined;
   /** Resolves when a command arrives while paused. */
   waitForCommand?: () => Promise<TrainerCommand>;
+  /**
+   * The embedding RMS beyond which an update counts as an explosion (a learning rate far out of
+   * range): the update is undone and the run treated as diverged. Kept in the run state.
+   */
+  explosionLimit?: number;
 }
 
 export interface LoopResult {
@@ -86,6 +96,10 @@ export class TrainingLoop {
   private pendingRows: { step: number; loss: number; learnRate: number }[] = [];
   private bestLoss: number | null = null;
   private lastSavedPath: string | null = null;
+  /** The step the run began at, over all its resumes (best-loss bookkeeping counts from it). */
+  private firstStep: number;
+  private explosionLimit: number;
+  private restored = false;
   private readonly embeddingsDir: string;
   private readonly batchesPerEpoch: number;
   private readonly stepsPerEpoch: number;
@@ -95,6 +109,8 @@ export class TrainingLoop {
     this.vectors = Float32Array.from(o.embedding.vectors);
     this.optimizer = o.optimizer;
     this.stepsDone = o.startStep;
+    this.firstStep = o.startStep;
+    this.explosionLimit = o.explosionLimit ?? Number.POSITIVE_INFINITY;
     const n = o.latents.size;
     if (n < this.config.batchSize) throw new Error(`the dataset has ${n} image(s), fewer than the batch size ${this.config.batchSize}; lower --batch-size`);
     this.batchesPerEpoch = Math.floor(n / this.config.batchSize);
@@ -132,8 +148,43 @@ export class TrainingLoop {
     this.config.learnRate = state.learnRate;
     this.schedule = parseLearningRateSchedule(state.learnRate, this.config.maxSteps, this.stepsDone);
     if (this.clipSchedule) this.clipSchedule = parseLearningRateSchedule(this.config.clipGradValue, this.config.maxSteps, this.stepsDone, 'gradient clipping value');
+    if (state.history) this.restoreHistory(state.history, path);
+    else this.o.emit({ type: 'log', level: 'info', message: `${path} predates saved loss histories: the moving average and the rollback candidates start afresh from step ${state.step}` });
     this.lossLog.truncateAfter(this.stepsDone);
     this.lossLog.flush();
+    this.restored = true;
+  }
+
+  private restoreHistory(history: RunHistory, path: string): void {
+    const monitor = history.monitor as LossMonitorState;
+    const saved = Array.isArray(monitor?.saved) ? monitor.saved.map((e) => ({ ...e, path: typeof e?.path === 'string' ? this.fromRunFolder(e.path) : e?.path })) : monitor?.saved;
+    this.monitor.restoreState({ ...monitor, saved }, path);
+    this.bestLoss = history.bestLoss;
+    this.firstStep = history.firstStep;
+    this.lastSavedPath = history.lastSaved === null ? null : this.fromRunFolder(history.lastSaved);
+    this.explosionLimit = history.explosionLimit;
+  }
+
+  private history(): RunHistory {
+    const monitor = this.monitor.saveState();
+    return {
+      firstStep: this.firstStep,
+      bestLoss: this.bestLoss,
+      lastSaved: this.lastSavedPath === null ? null : this.inRunFolder(this.lastSavedPath),
+      monitor: { ...monitor, saved: monitor.saved.map((e) => ({ ...e, path: this.inRunFolder(e.path) })) },
+      // JSON has no Infinity: no limit is stored as the largest float
+      explosionLimit: Number.isFinite(this.explosionLimit) ? this.explosionLimit : Number.MAX_VALUE,
+    };
+  }
+
+  /** Paths in the run state are relative to the run folder, so a moved run folder still resumes. */
+  private inRunFolder(path: string): string {
+    const rel = relative(this.o.runDir, path);
+    return rel.startsWith('..') || isAbsolute(rel) ? path : rel.split('\\').join('/');
+  }
+
+  private fromRunFolder(path: string): string {
+    return isAbsolute(path) ? path : join(this.o.runDir, path);
   }
 
   private nextImages(): number[] {
@@ -179,6 +230,9 @@ export class TrainingLoop {
     const startStep = this.stepsDone;
     let peakRss = 0;
     let reason: LoopResult['reason'] = 'completed';
+    // A fresh start after a kill that came before the first save: the killed run's rows go.
+    if (!this.restored && this.lossLog.truncateAfter(this.stepsDone)) this.lossLog.flush();
+    if (this.restored) await this.resumePreviews();
     outer: while (this.stepsDone < this.config.maxSteps) {
       for (let command = this.o.nextCommand?.(); command; command = this.o.nextCommand?.()) {
         const verdict = await this.handle(command);
@@ -202,12 +256,24 @@ export class TrainingLoop {
         for (let i = 0; i < gradient.length; i++) gradient[i] += result.gradient[i] / accumulation;
       }
       if (this.clipSchedule) clipGradientInPlace(gradient, this.config.clipGradMode, learningRateAt(this.clipSchedule, this.stepsDone) ?? this.clipSchedule.entries[this.clipSchedule.entries.length - 1].rate);
-      const finite = Number.isFinite(loss) && gradient.every(Number.isFinite);
-      if (finite) adamWStep(this.vectors, gradient, this.optimizer, learningRate);
+      let finite = Number.isFinite(loss) && gradient.every(Number.isFinite);
+      let skippedBecause: string | undefined;
+      if (finite) {
+        const before = Number.isFinite(this.explosionLimit) ? { vectors: this.vectors.slice(), optimizer: copyAdamW(this.optimizer) } : null;
+        adamWStep(this.vectors, gradient, this.optimizer, learningRate);
+        const rms = rootMeanSquare(this.vectors);
+        if (before && !(rms <= this.explosionLimit)) {
+          // an update no sane rate makes: undo it, and stop (or roll back) as for a NaN
+          this.vectors = before.vectors;
+          this.optimizer = before.optimizer;
+          finite = false;
+          skippedBecause = `the update of step ${this.stepsDone + 1} made the embedding explode (its RMS would be ${rms.toPrecision(3)}, more than ${explosionFactor}× that of the model's own token embeddings: limit ${this.explosionLimit.toPrecision(3)})`;
+        }
+      }
       this.stepsDone += 1;
       const step = this.stepsDone;
-      const guidance = this.monitor.observe(step, loss, learningRate, finite);
-      if (Number.isFinite(loss) && (this.bestLoss === null || this.monitor.average < this.bestLoss) && step - startStep >= Math.min(10, this.config.maxSteps)) this.bestLoss = this.monitor.average;
+      const guidance = this.monitor.observe(step, loss, learningRate, finite, skippedBecause);
+      if (Number.isFinite(loss) && finite && (this.bestLoss === null || this.monitor.average < this.bestLoss) && step - this.firstStep >= Math.min(10, this.config.maxSteps)) this.bestLoss = this.monitor.average;
       this.pendingRows.push({ step, loss, learnRate: learningRate });
       if (this.config.writeCsvEvery > 0 && step % this.config.writeCsvEvery === 0) this.flushLossRows();
       const rss = process.memoryUsage().rss;
@@ -240,21 +306,43 @@ export class TrainingLoop {
         break;
       }
       if (this.config.saveEvery > 0 && step % this.config.saveEvery === 0 && step < this.config.maxSteps) this.save(step, false);
-      if (this.o.preview && this.config.previewEvery > 0 && step % this.config.previewEvery === 0) {
-        emit({ type: 'phase', phase: 'rendering-preview', detail: `step ${step}` });
-        const previews = await this.o.preview.render(step, this.vectors, learningRate);
-        for (const event of previews) emit(event);
-        // one judgement per preview step: the largest change among its prompts
-        const differences = previews.map((e) => e.differenceFromPrevious).filter((d): d is number => d !== null);
-        const difference = differences.length === previews.length && differences.length > 0 ? Math.max(...differences) : null;
-        for (const g of this.monitor.observePreview(step, difference, learningRate)) emit(g);
-        emit({ type: 'phase', phase: 'training', detail: `step ${step}` });
-      }
+      if (this.o.preview && this.config.previewEvery > 0 && step % this.config.previewEvery === 0) await this.renderPreviews(step, learningRate);
     }
     // A diverged run saves nothing, but its log keeps every step, the non-finite one included.
     if (reason === 'diverged') this.flushLossRows();
     const finalPath = reason === 'diverged' ? null : this.save(this.stepsDone, true);
     return { reason, step: this.stepsDone, embeddingPath: finalPath ?? this.lastSavedPath, bestLoss: this.bestLoss };
+  }
+
+  private async renderPreviews(step: number, learningRate: number): Promise<void> {
+    const { emit } = this.o;
+    emit({ type: 'phase', phase: 'rendering-preview', detail: `step ${step}` });
+    const previews = await this.o.preview!.render(step, this.vectors, learningRate);
+    for (const event of previews) emit(event);
+    // one judgement per preview step: the largest change among its prompts
+    const differences = previews.map((e) => e.differenceFromPrevious).filter((d): d is number => d !== null);
+    const difference = differences.length === previews.length && differences.length > 0 ? Math.max(...differences) : null;
+    for (const g of this.monitor.observePreview(step, difference, learningRate)) emit(g);
+    emit({ type: 'phase', phase: 'training', detail: `step ${step}` });
+  }
+
+  /**
+   * After a resume: the previews of the step saved are rendered (again), since the save comes
+   * before them and a kill may have come between; the ones before are taken from their files,
+   * so differences and the "previews stable" judgement continue as if the run never stopped.
+   */
+  private async resumePreviews(): Promise<void> {
+    const every = this.config.previewEvery;
+    const preview = this.o.preview;
+    if (!preview || every <= 0 || this.stepsDone === 0) return;
+    const step = this.stepsDone;
+    const last = step % every === 0 ? step - every : step - (step % every);
+    if (last > 0) await preview.restorePrevious?.(last);
+    if (step % every === 0) {
+      // the rate step `step` trained at: the saved schedule read from its start
+      const rate = learningRateAt(parseLearningRateSchedule(this.config.learnRate, this.config.maxSteps, 0), step - 1);
+      if (rate !== null) await this.renderPreviews(step, rate);
+    }
   }
 
   private flushLossRows(): void {
@@ -288,12 +376,21 @@ export class TrainingLoop {
       random: { generator: this.o.random.saveState(), order: this.order },
       learnRate: this.config.learnRate,
       loss,
+      history: this.historyAfterSave(path, step, loss),
     });
     if (loss !== null) this.monitor.noteSaved(path, step, loss);
     this.lastSavedPath = path;
     this.o.emit({ type: 'saved', step, path, loss, kind: 'embedding' });
     this.o.emit({ type: 'saved', step, path: join(this.o.runDir, runStateFileName), loss, kind: 'state' });
     return path;
+  }
+
+  /** The history as it will be once this save is noted (the state file must hold the save itself). */
+  private historyAfterSave(path: string, step: number, loss: number | null): RunHistory {
+    const history = this.history();
+    const monitor = history.monitor as LossMonitorState;
+    if (loss !== null) monitor.saved.push({ path: this.inRunFolder(path), step, loss });
+    return { ...history, lastSaved: this.inRunFolder(path) };
   }
 
   private async rollback(path: string, schedule?: string): Promise<void> {
@@ -358,4 +455,17 @@ export class TrainingLoop {
 
 function pathsEqual(a: string, b: string): boolean {
   return resolve(a) === resolve(b);
+}
+
+/** How far above the model's own token embeddings (RMS) a trained embedding may go. */
+export const explosionFactor = 100;
+
+export function rootMeanSquare(values: ArrayLike<number>): number {
+  let sum = 0;
+  for (let i = 0; i < values.length; i++) sum += values[i] * values[i];
+  return Math.sqrt(sum / Math.max(1, values.length));
+}
+
+function copyAdamW(state: AdamWState): AdamWState {
+  return { step: state.step, firstMoment: state.firstMoment.slice(), secondMoment: state.secondMoment.slice() };
 }

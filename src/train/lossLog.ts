@@ -40,9 +40,15 @@ export class LossLog {
     else if (this.lines[0] !== lossLogHeader) throw new Error(`${path}: not a textual-inversion loss log (first line should be "${lossLogHeader}"); move it away or choose another run folder`);
   }
 
-  /** Drops rows after `step` (resuming from an earlier save repeats those steps). */
-  truncateAfter(step: number): void {
-    this.lines = [this.lines[0], ...this.lines.slice(1).filter((l) => Number(l.split(',')[0]) <= step)];
+  /**
+   * Drops rows after `step` (resuming from an earlier save, or starting afresh after a kill,
+   * repeats those steps) and rows a later restart superseded; true when the log changed.
+   */
+  truncateAfter(step: number): boolean {
+    const rows = withoutSupersededRows(this.lines.slice(1)).filter((l) => rowStep(l) <= step);
+    const changed = rows.length !== this.lines.length - 1;
+    this.lines = [this.lines[0], ...rows];
+    return changed;
   }
 
   append(rows: LossLogRow[]): void {
@@ -54,4 +60,22 @@ export class LossLog {
   flush(): void {
     writeFileAtomicSync(this.path, this.lines.join('\n') + '\n');
   }
+}
+
+function rowStep(line: string): number {
+  return Number(line.slice(0, line.indexOf(',')));
+}
+
+/**
+ * Steps only increase in a log: a row for step s written after rows for s or later (a run
+ * restarted from an earlier point, by older versions that appended regardless) replaces them.
+ */
+export function withoutSupersededRows(rows: readonly string[]): string[] {
+  const kept: string[] = [];
+  for (const row of rows) {
+    const step = rowStep(row);
+    while (kept.length > 0 && rowStep(kept[kept.length - 1]) >= step) kept.pop();
+    kept.push(row);
+  }
+  return kept;
 }

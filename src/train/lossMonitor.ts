@@ -42,12 +42,27 @@ interface SavedEmbedding {
 }
 
 type LossState = 'unknown' | 'healthy' | 'plateau' | 'diverged' | 'other';
+const lossStates: readonly LossState[] = ['unknown', 'healthy', 'plateau', 'diverged', 'other'];
+
+/**
+ * Everything the monitor remembers, as JSON-compatible data: saved with the run state so that a
+ * resumed run averages, judges and rolls back over the same history as one that never stopped.
+ */
+export interface LossMonitorState {
+  recent: number[];
+  /** The running sum exactly as accumulated (recomputing it would round differently). */
+  sum: number;
+  state: LossState;
+  saved: SavedEmbedding[];
+  alikePreviews: number;
+  previewsReported: boolean;
+}
 
 export class LossMonitor {
-  private readonly recent: number[] = [];
+  private recent: number[] = [];
   private sum = 0;
   private state: LossState = 'unknown';
-  private readonly saved: SavedEmbedding[] = [];
+  private saved: SavedEmbedding[] = [];
   private alikePreviews = 0;
   private previewsReported = false;
 
@@ -60,12 +75,14 @@ export class LossMonitor {
 
   /**
    * Records the loss of step `step`, trained at `learningRate`; returns guidance to show (usually
-   * none). `applied` is false when the loop skipped the step (a non-finite loss or gradient).
+   * none). `applied` is false when the loop skipped the step (a non-finite loss or gradient, or
+   * an update that blew the embedding up: `skippedBecause` then says so).
    * Non-finite losses stay out of the window: the average is that of the finite ones.
    */
-  observe(step: number, loss: number, learningRate?: number, applied = Number.isFinite(loss)): GuidanceEvent[] {
+  observe(step: number, loss: number, learningRate?: number, applied = Number.isFinite(loss), skippedBecause?: string): GuidanceEvent[] {
     if (!Number.isFinite(loss) || !applied) {
-      const what = Number.isFinite(loss) ? `the gradient is not finite at step ${step} (loss ${loss.toFixed(4)})` : `the loss is not finite (${loss}) at step ${step}`;
+      const what =
+        skippedBecause ?? (Number.isFinite(loss) ? `the gradient is not finite at step ${step} (loss ${loss.toFixed(4)})` : `the loss is not finite (${loss}) at step ${step}`);
       const rate = learningRate === undefined ? 'the learning rate' : `the learning rate ${learningRate}`;
       return this.enter(
         'diverged',
@@ -124,6 +141,30 @@ export class LossMonitor {
         ? `the last ${this.options.previewStableCount} previews look alike and the rate ${learningRate} is already at the tutorial's floor: training has converged; stop here.`
         : `the last ${this.options.previewStableCount} previews look alike: stop, lower the learning rate to ${next} and continue until the previews are clear again.`;
     return [{ type: 'guidance', kind: 'previews-stable', step, message, ...(next === null ? {} : { suggestedLearningRate: next }) }];
+  }
+
+  saveState(): LossMonitorState {
+    return { recent: [...this.recent], sum: this.sum, state: this.state, saved: this.saved.map((s) => ({ ...s })), alikePreviews: this.alikePreviews, previewsReported: this.previewsReported };
+  }
+
+  /** Takes back a saved state; `what` names the file in the error for a damaged one. */
+  restoreState(saved: unknown, what: string): void {
+    const s = saved as Partial<LossMonitorState> | null;
+    const finite = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+    const ok =
+      typeof s === 'object' && s !== null &&
+      Array.isArray(s.recent) && s.recent.every(finite) && s.recent.length <= this.options.window &&
+      finite(s.sum) && lossStates.includes(s.state as LossState) &&
+      Array.isArray(s.saved) && s.saved.every((e) => typeof e?.path === 'string' && Number.isInteger(e.step) && finite(e.loss)) &&
+      Number.isInteger(s.alikePreviews) && typeof s.previewsReported === 'boolean';
+    if (!ok) throw new Error(`${what}: the saved loss history is damaged; resume from an embedding instead (--init-embedding)`);
+    const state = s as LossMonitorState;
+    this.recent = [...state.recent];
+    this.sum = state.sum;
+    this.state = state.state;
+    this.saved = state.saved.map((e) => ({ ...e }));
+    this.alikePreviews = state.alikePreviews;
+    this.previewsReported = state.previewsReported;
   }
 
   /** Forget the window (after a rollback or a learning-rate change). */

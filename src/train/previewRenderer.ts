@@ -151,7 +151,19 @@ export async function createPreviewRenderer(o: PreviewRendererOptions): Promise<
       }
     })();
 
+    const previewPath = (step: number, index: number) => join(o.runDir, 'images', `${config.name}-${step}${prompts.length > 1 ? `-${index}` : ''}.png`);
+
     return {
+      async restorePrevious(step: number) {
+        for (const [index, prompt] of prompts.entries()) {
+          try {
+            const { data, info } = await sharp(previewPath(step, index)).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+            if (info.width === config.width && info.height === config.height && info.channels === 3) previous.set(prompt, new Uint8Array(data));
+          } catch {
+            // gone or unreadable: the next preview of this prompt has nothing to be compared with
+          }
+        }
+      },
       async render(step: number, vectors: Float32Array): Promise<PreviewEvent[]> {
         const events: PreviewEvent[] = [];
         const uncond = await encode(config.previewNegativePrompt, vectors);
@@ -186,7 +198,7 @@ export async function createPreviewRenderer(o: PreviewRendererOptions): Promise<
             parameters: generationParameters({ prompt, negativePrompt: config.previewNegativePrompt, steps: config.previewSteps, sampler, cfgScale: config.previewCfgScale, seed: config.previewSeed, width: config.width, height: config.height, modelHash: hashes?.shortHash ?? null, modelName: o.checkpoint.name }),
           };
           if (config.saveImageWithEmbedding) texts['sd-ti-embedding'] = embeddingTextChunk({ ...o.embedding, vectors, step });
-          const path = join(o.runDir, 'images', `${config.name}-${step}${prompts.length > 1 ? `-${index}` : ''}.png`);
+          const path = previewPath(step, index);
           await writeFileAtomic(path, insertPngTextChunks(png, texts));
           events.push({ type: 'preview', step, path, prompt, negativePrompt: config.previewNegativePrompt, seed: config.previewSeed, sampler, samplingSteps: config.previewSteps, differenceFromPrevious: difference });
         }

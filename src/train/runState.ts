@@ -1,7 +1,9 @@
 // Everything needed to continue a run exactly where it was saved: the embedding, AdamW's
 // moments and step, the number of training steps done, the random generator's state and the
-// current learning-rate schedule. One .safetensors file written atomically, so a kill at any
-// moment leaves either the previous state or the new one.
+// current learning-rate schedule, and the run's history (the loss monitor's window and saved
+// embeddings, the best average loss): a resumed run judges, averages and rolls back exactly as
+// the run that never stopped. One .safetensors file written atomically, so a kill at any moment
+// leaves either the previous state or the new one.
 import { openSafetensors, writeSafetensors } from '../sd/safetensors';
 import type { AdamWState } from './optimizer';
 
@@ -19,6 +21,21 @@ export interface RunState {
   learnRate: string;
   /** Loss average when saved (for rollback choices). */
   loss: number | null;
+  /** What the loop has learnt about the run so far; null in state files written before it was kept. */
+  history?: RunHistory | null;
+}
+
+/** The run's memory beyond the numbers of the step (JSON-compatible; paths relative to the run folder). */
+export interface RunHistory {
+  /** The step the run began at (0, or the step stored in --init-embedding). */
+  firstStep: number;
+  bestLoss: number | null;
+  /** The last embedding saved, relative to the run folder. */
+  lastSaved: string | null;
+  /** The loss monitor's state (LossMonitorState, saved paths relative to the run folder). */
+  monitor: unknown;
+  /** The embedding RMS beyond which an update counts as an explosion (set at the first start). */
+  explosionLimit: number;
 }
 
 export const runStateFileName = 'run-state.safetensors';
@@ -43,6 +60,7 @@ export function writeRunState(path: string, state: RunState): void {
       random: JSON.stringify(state.random),
       learn_rate: state.learnRate,
       loss: state.loss === null ? '' : String(state.loss),
+      ...(state.history ? { history: JSON.stringify(state.history) } : {}),
     },
   );
 }
@@ -69,8 +87,23 @@ export function readRunState(path: string): RunState {
       random: JSON.parse(m.random),
       learnRate: m.learn_rate,
       loss: m.loss === '' || m.loss === undefined ? null : Number(m.loss),
+      history: m.history ? parseHistory(m.history, path) : null,
     };
   } finally {
     file.close();
   }
+}
+
+function parseHistory(text: string, path: string): RunHistory {
+  let value: Partial<RunHistory>;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    value = {};
+  }
+  const ok =
+    typeof value === 'object' && value !== null && Number.isInteger(value.firstStep) && (value.bestLoss === null || typeof value.bestLoss === 'number') &&
+    (value.lastSaved === null || typeof value.lastSaved === 'string') && typeof value.explosionLimit === 'number' && value.monitor !== undefined;
+  if (!ok) throw new Error(`${path}: the run history in the run state is damaged — resume from an embedding instead (--init-embedding)`);
+  return value as RunHistory;
 }
