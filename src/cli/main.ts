@@ -25,8 +25,24 @@ function usage(): string {
   return `Usage: embedding-studio <command> [options]\n\nCommands:\n${rows}\n\nRun 'embedding-studio <command> --help' for a command's options.\n`;
 }
 
+/**
+ * Output piped into a reader that stops early (`lint … | head`) fails with EPIPE: the rest of
+ * the output has nowhere to go, and that is all — a training run goes on, writes its files and
+ * exits with its own status. Any other stream error is reported once on whatever still works.
+ */
+export function tolerateClosedOutput(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (error: NodeJS.ErrnoException) => {
+      // the stream is destroyed: later writes would only raise again
+      stream.write = (() => true) as typeof stream.write;
+      if (error.code !== 'EPIPE' && stream === process.stdout) process.stderr.write(`embedding-studio: cannot write the output (${error.code ?? error.message})\n`);
+    });
+  }
+}
+
 /** Runs the CLI on this process's arguments and sets its exit code (used by bin/ and by `node dist/cli.js`). */
 export function runCli(argv: string[] = process.argv.slice(2)): void {
+  tolerateClosedOutput();
   main(argv).then(
     (code) => {
       process.exitCode = code;

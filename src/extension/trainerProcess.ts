@@ -46,7 +46,8 @@ export class TrainerProcess extends EventEmitter<TrainerProcessEvents> {
     mkdirSync(options.logDir, { recursive: true });
     this.logPath = join(options.logDir, 'trainer.log');
     this.log = createWriteStream(this.logPath, { flags: 'a' });
-    const args = ['--config', options.configPath, '--ipc'];
+    // the log path goes along: should this host die, the worker writes its last words there itself
+    const args = ['--config', options.configPath, '--ipc', '--log', this.logPath];
     if (options.resume) args.push('--resume');
     this.child = fork(options.workerPath, args, {
       // not the host's own Node flags (an inspector port of a debugged extension host would clash)

@@ -128,7 +128,10 @@ class ShapeReader {
 
 function checkHeads(kind: string, heads: number, width: number, reader: ShapeReader): void {
   if (!Number.isInteger(heads) || heads < 1 || width % heads !== 0) {
-    reader.fail(`${kind} width ${width} is not divisible by ${heads} attention heads — set the head count to a divisor of ${width}.`);
+    const option = kind === 'text encoder' ? ['--text-heads', 'textHeads', 12] : ['--unet-heads', 'unetHeads', 8];
+    reader.fail(
+      `${kind} width ${width} is not divisible by ${heads} attention heads — set the head count to a divisor of ${width} (${option[0]} N on the command line, "${option[1]}" in run-config.json; SD1 itself has ${option[2]}).`,
+    );
   }
 }
 

@@ -2,7 +2,10 @@
 // comments) and defaults. Stored as run-config.json in the run folder; the CLI flags and the
 // extension's form both fill this shape, and validateRunConfig says what is wrong in words.
 import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { parseLearningRateSchedule, ScheduleSyntaxError } from './learningRateSchedule';
+import { shippedTemplateNames } from './promptTemplates';
+import { maxTrainingSide } from './trainingMemory';
 
 export type LatentSampling = 'once' | 'deterministic' | 'random';
 export type GradientClipping = 'disabled' | 'value' | 'norm';
@@ -140,7 +143,26 @@ export function mergeRunConfig(partial: Partial<RunConfig>): RunConfig {
 
 const fieldTypes = Object.fromEntries(Object.entries(defaultRunConfig).map(([k, v]) => [k, v === null ? 'string|null' : Array.isArray(v) ? 'array' : typeof v]));
 
-/** Reads a run-config.json; unknown fields and wrong types are reported with the file name. */
+/**
+ * The configuration's paths (model, data, tokenizer, init embedding, a template file, the run
+ * folder) resolved against `base`: a run-config.json is read relative to its own folder, and a
+ * run folder's is written with absolute paths, so a run resumes from any directory.
+ */
+export function withAbsolutePaths(config: RunConfig, base = process.cwd()): RunConfig {
+  const absolute = (p: string) => (p ? resolve(base, p) : p);
+  const templateIsFile = !(shippedTemplateNames as readonly string[]).includes(config.template);
+  return {
+    ...config,
+    model: absolute(config.model),
+    data: absolute(config.data),
+    tokenizer: absolute(config.tokenizer),
+    initEmbedding: config.initEmbedding ? absolute(config.initEmbedding) : config.initEmbedding,
+    template: templateIsFile ? absolute(config.template) : config.template,
+    out: absolute(config.out),
+  };
+}
+
+/** Reads a run-config.json; unknown fields and wrong types are reported with the file name; relative paths are relative to the file's folder. */
 export function readRunConfigFile(path: string): RunConfig {
   let parsed: unknown;
   try {
@@ -156,7 +178,7 @@ export function readRunConfigFile(path: string): RunConfig {
     const ok = type === 'string|null' ? actual === 'null' || actual === 'string' : actual === type;
     if (!ok) throw new Error(`${path}: field "${key}" should be ${type}, got ${JSON.stringify(value)}`);
   }
-  return mergeRunConfig(parsed as Partial<RunConfig>);
+  return withAbsolutePaths(mergeRunConfig(parsed as Partial<RunConfig>), dirname(resolve(path)));
 }
 
 export function validateRunConfig(config: RunConfig): ConfigProblem[] {
@@ -186,6 +208,7 @@ export function validateRunConfig(config: RunConfig): ConfigProblem[] {
   for (const field of ['width', 'height'] as const) {
     const v = config[field];
     if (!Number.isInteger(v) || v < 64 || v % 64 !== 0) error(field, `${field} must be a multiple of 64 (the VAE and UNet downsample by 64 in total), got ${v}; A1111's default is 512`);
+    else if (v > maxTrainingSide) error(field, `${field} ${v} is beyond the largest training size, ${maxTrainingSide}: SD1 was trained at 512, and memory grows with the square of the area; train at 512`);
   }
   if (!(config.tagDropOut >= 0 && config.tagDropOut < 1)) error('tagDropOut', `tag dropout is a probability in [0, 1), got ${config.tagDropOut}`);
   if (!['once', 'deterministic', 'random'].includes(config.latentSampling)) error('latentSampling', `latent sampling must be once, deterministic or random, got "${config.latentSampling}"`);
@@ -198,6 +221,13 @@ export function validateRunConfig(config: RunConfig): ConfigProblem[] {
     try {
       const schedule = parseLearningRateSchedule(config[field], config.maxSteps > 0 ? config.maxSteps : 1, 0, what);
       for (const w of schedule.warnings) warning(field, w);
+      const highest = Math.max(...schedule.entries.map((e) => e.rate));
+      if (field === 'learnRate' && highest > highestSaneLearningRate) {
+        warning(
+          field,
+          `learning rate ${highest} is far above what textual inversion trains at (0.005, the tutorial's start; A1111 users stay at or below ${highestSaneLearningRate}): the embedding will blow up within a few steps. Use e.g. "0.005:12000, 0.0001:20000, 0.00001"`,
+        );
+      }
     } catch (e) {
       if (e instanceof ScheduleSyntaxError) error(field, e.message);
       else throw e;
@@ -206,6 +236,9 @@ export function validateRunConfig(config: RunConfig): ConfigProblem[] {
   if (config.vectors >= 1 && config.vectors <= 5) warning('vectors', vectorsAdvice(config.vectors));
   return problems;
 }
+
+/** Above this, a textual-inversion learning rate is a typo or a misunderstanding, not a choice. */
+export const highestSaneLearningRate = 0.05;
 
 /** The tutorial's advice on vectors per token. */
 export function vectorsAdvice(vectors: number): string {

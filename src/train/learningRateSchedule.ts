@@ -53,6 +53,7 @@ export function parseLearningRateSchedule(text: string, maxSteps: number, curren
     const pieces = part.split(':');
     if (pieces.length > 2) throw new ScheduleSyntaxError(text, position, `"${part.trim()}" has more than one ':'`);
     const rateText = pieces[0].trim();
+    if (/^-/.test(rateText) && numberPattern.test(rateText.slice(1))) throw new ScheduleSyntaxError(text, position, `the ${what} must be greater than 0, got ${rateText}`);
     if (!numberPattern.test(rateText)) throw new ScheduleSyntaxError(text, position, `"${rateText}" is not a number`);
     const rate = Number(rateText);
     if (!(rate > 0) || !Number.isFinite(rate)) throw new ScheduleSyntaxError(text, position, `the ${what} must be greater than 0`);

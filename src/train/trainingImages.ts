@@ -1,10 +1,14 @@
 // The training set as A1111 reads it (modules/textual_inversion/dataset.py): every image in the
 // dataset folder (top level), its caption from the same-named .txt file (or, without one, the
 // file name's words), resized to the training size with a bicubic filter (no crop), as
-// float CHW values in [-1, 1] for the VAE encoder.
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { basename, extname, join } from 'node:path';
-import { decodeImage, isImageFile, sharpFromRgb } from '../dataset/imageLoading';
+// float CHW values in [-1, 1] for the VAE encoder. What may be trained is decided by the
+// dataset index, the same verdicts lint gives: an image that cannot be decoded, a caption
+// that cannot be read as UTF-8 text, or a link that loops or leaves the dataset is skipped
+// with lint's message — never trained on a guess.
+import { statSync } from 'node:fs';
+import { basename, dirname, extname, join, resolve } from 'node:path';
+import { DatasetIndex } from '../dataset/datasetIndex';
+import { decodeImage, sharpFromRgb } from '../dataset/imageLoading';
 
 export interface TrainingImage {
   path: string;
@@ -13,25 +17,55 @@ export interface TrainingImage {
   /** Size and modification time, to know when a cached latent is stale. */
   size: number;
   mtimeMs: number;
+  /** Pixel size of the file. */
+  width: number;
+  height: number;
 }
 
-export function listTrainingImages(folder: string): TrainingImage[] {
-  let names: string[];
+export interface TrainingImages {
+  images: TrainingImage[];
+  /** Images not trained, each with the reason (naming the file and the way out). */
+  skipped: { path: string; problem: string }[];
+  /** The index the verdicts came from (for the dataset's lint summary). */
+  index: DatasetIndex;
+}
+
+/** Reads the dataset folder through the dataset index (every image decoded in full once). */
+export async function listTrainingImages(folder: string): Promise<TrainingImages> {
+  const root = resolve(folder);
+  let isFolder: boolean;
   try {
-    names = readdirSync(folder);
+    isFolder = statSync(root).isDirectory();
   } catch (error) {
     throw new Error(`${folder}: cannot read the dataset folder (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); give the folder of images and caption .txt files with --data`);
   }
-  const images = names.filter((n) => isImageFile(n)).sort();
-  if (images.length === 0) throw new Error(`${folder}: no images found (png, jpg, webp, …); the dataset folder needs images with same-named caption .txt files`);
-  return images.map((name) => {
-    const path = join(folder, name);
-    const stem = basename(name, extname(name));
-    const captionPath = join(folder, `${stem}.txt`);
-    const caption = existsSync(captionPath) ? readFileSync(captionPath, 'utf8').trim() : captionFromFileName(stem);
-    const stat = statSync(path);
-    return { path, caption, size: stat.size, mtimeMs: stat.mtimeMs };
-  });
+  if (!isFolder) throw new Error(`${folder}: not a folder; give the folder of images and caption .txt files with --data`);
+  const index = await DatasetIndex.build(root, { verifyImageData: true });
+  const entries = [...index.images()].filter((e) => dirname(e.path) === root).sort((a, b) => (basename(a.path) < basename(b.path) ? -1 : 1));
+  if (entries.length === 0) throw new Error(`${folder}: no images found (png, jpg, webp, …); the dataset folder needs images with same-named caption .txt files`);
+  const images: TrainingImage[] = [];
+  const skipped: TrainingImages['skipped'] = [];
+  for (const entry of entries) {
+    if (entry.problem || !entry.width || !entry.height) {
+      skipped.push({ path: entry.path, problem: entry.problem ?? `${index.displayName(entry.path)}: no image size` });
+      continue;
+    }
+    const stem = basename(entry.path, extname(entry.path));
+    const caption = index.getCaption(join(root, `${stem}.txt`));
+    if (caption?.problem || (caption && !caption.caption)) {
+      skipped.push({ path: entry.path, problem: `${caption.problem ?? `${index.displayName(caption.path)} could not be read`} ${basename(entry.path)} is not trained until its caption can be read.` });
+      continue;
+    }
+    let stat;
+    try {
+      stat = statSync(entry.path);
+    } catch (error) {
+      skipped.push({ path: entry.path, problem: `${index.displayName(entry.path)} could not be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); it is skipped.` });
+      continue;
+    }
+    images.push({ path: entry.path, caption: caption?.caption ? caption.caption.text.trim() : captionFromFileName(stem), size: stat.size, mtimeMs: stat.mtimeMs, width: entry.width, height: entry.height });
+  }
+  return { images, skipped, index };
 }
 
 /** A1111 without a caption file: the file name without its leading number, '_' as spaces. */

@@ -5,19 +5,24 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { TrainerCommand, TrainerEvent } from '../protocol/trainerMessages';
+import type { DatasetIndex } from '../dataset/datasetIndex';
 import { inferSd1Architecture } from '../sd/architecture';
 import { loadCheckpoint } from '../sd/checkpoint';
 import type { ClipTokenizer } from '../sd/clipTokenizer';
 import { noiseScheduleFromCheckpoint } from '../sd/noiseSchedule';
-import { writeFileAtomicSync } from '../dataset/atomicWrite';
-import { validateRunConfig, type RunConfig } from './config';
+import { findNonFiniteGraphWeight, nonFiniteWeightMessage } from '../sd/nonFiniteWeights';
+import { dtypeItemSize } from '../sd/safetensors';
+import { removeStaleTemporaryFiles, writeFileAtomicSync } from '../dataset/atomicWrite';
+import { readRunConfigFile, validateRunConfig, withAbsolutePaths, type RunConfig } from './config';
 import { createEmbedding } from './createEmbedding';
 import { readEmbeddingFile, type Embedding } from './embeddingFile';
 import { LatentCache } from './latentCache';
 import { encodeTrainingLatents } from './latentEncoding';
-import { TrainingLoop, type LoopResult, type PreviewRenderer } from './loop';
+import { explosionFactor, rootMeanSquare, TrainingLoop, type LoopResult, type PreviewRenderer } from './loop';
 import { createAdamWState } from './optimizer';
 import { loadPromptTemplate } from './promptTemplates';
+import { asInputError, RunConfigError } from './runConfigError';
+import { estimateTrainingMemory, trainingMemoryProblem } from './trainingMemory';
 import { runStateFileName } from './runState';
 import { defaultOnnxCacheDir, TiLossSession } from './tiLossSession';
 import { listTrainingImages } from './trainingImages';
@@ -35,53 +40,92 @@ export interface TrainingRunControl {
   skipPreviews?: boolean;
   /** Used when no CLIP tokenizer files are found (the demo's random model needs no real vocabulary). */
   fallbackTokenizer?: () => ClipTokenizer;
+  /**
+   * What to say about the dataset before training (the CLI and the worker pass the caption
+   * linter's summary, lint/trainingReport), from its index and the run's token counter.
+   */
+  datasetReport?: (index: DatasetIndex, countTokens: (text: string) => number) => { level: 'info' | 'warning'; message: string }[];
 }
 
-export class RunConfigError extends Error {}
+export { RunConfigError } from './runConfigError';
 
 export function runConfigPath(runDir: string): string {
   return join(runDir, 'run-config.json');
 }
 
+/**
+ * The configuration to resume a run with: the run folder's own run-config.json (its paths are
+ * stored absolute, or read relative to it), in that folder even when the folder was moved.
+ */
+export function readRunFolderConfig(configPath: string): RunConfig {
+  const config = readRunConfigFile(configPath);
+  const folder = dirname(resolve(configPath));
+  if (basename(configPath) === 'run-config.json' && existsSync(join(folder, runStateFileName))) config.out = folder;
+  return config;
+}
+
 export async function runTraining(input: RunConfig, control: TrainingRunControl): Promise<LoopResult> {
-  const config: RunConfig = { ...input, out: resolve(input.out || join('runs', input.name)) };
+  const config: RunConfig = withAbsolutePaths(input);
+  config.out = resolve(config.out || join('runs', config.name));
   const problems = validateRunConfig(config);
   const errors = problems.filter((p) => p.severity === 'error');
   if (errors.length) throw new RunConfigError(errors.map((p) => `${p.field}: ${p.message}`).join('\n'));
   const { emit } = control;
   for (const p of problems) emit({ type: 'log', level: 'warning', message: `${p.field}: ${p.message}` });
   const runDir = config.out;
-  mkdirSync(runDir, { recursive: true });
   const statePath = join(runDir, runStateFileName);
   if (control.resume && !existsSync(statePath)) throw new RunConfigError(`${runDir}: nothing to resume (no ${runStateFileName}); start without --resume`);
   if (!control.resume && existsSync(statePath)) throw new RunConfigError(`${runDir} already holds a run (${runStateFileName}); continue it with --resume, or choose another --out`);
   if (config.initEmbedding) {
-    const source = resolve(config.initEmbedding);
+    const source = config.initEmbedding;
     const escaped = config.name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
     if (dirname(source) === join(runDir, 'embeddings') && new RegExp(`^${escaped}(-\\d+)?\\.(safetensors|pt)$`).test(basename(source))) {
       throw new RunConfigError(`${source} would be overwritten by this run's saves; the embedding you start from is never overwritten — use another --name or --out`);
     }
   }
-  writeFileAtomicSync(runConfigPath(runDir), JSON.stringify(config, null, 2) + '\n');
 
+  // Every input is checked before the run folder is touched: a typo leaves nothing behind.
   emit({ type: 'phase', phase: 'loading-model', detail: config.model });
-  const checkpoint = loadCheckpoint(config.model);
+  const checkpoint = asInputError(() => loadCheckpoint(config.model));
   try {
-    const architecture = inferSd1Architecture(checkpoint, {
-      textHeads: config.textHeads > 0 ? config.textHeads : undefined,
-      unetHeads: config.unetHeads > 0 ? config.unetHeads : undefined,
-    });
+    const architecture = asInputError(() =>
+      inferSd1Architecture(checkpoint, {
+        textHeads: config.textHeads > 0 ? config.textHeads : undefined,
+        unetHeads: config.unetHeads > 0 ? config.unetHeads : undefined,
+      }),
+    );
+    const damaged = findNonFiniteGraphWeight(checkpoint.tensors);
+    if (damaged) throw new RunConfigError(nonFiniteWeightMessage(checkpoint.path, damaged));
+    const weightBytes = [...checkpoint.tensors.values()].reduce((sum, t) => sum + (t.byteLength / dtypeItemSize[t.dtype]) * 4, 0);
+    const sizes = { width: config.width, height: config.height, batchSize: config.batchSize, weightBytes };
+    const tooLarge = trainingMemoryProblem(estimateTrainingMemory(architecture, sizes), sizes);
+    if (tooLarge) throw new RunConfigError(tooLarge);
     let tokenizer: ClipTokenizer;
     try {
       tokenizer = locateClipTokenizer(config.tokenizer, config.model, checkpoint.tokenizerFolder);
     } catch (error) {
-      if (!control.fallbackTokenizer) throw error;
+      if (!control.fallbackTokenizer) throw new RunConfigError((error as Error).message);
       tokenizer = control.fallbackTokenizer();
       emit({ type: 'log', level: 'info', message: 'no CLIP tokenizer files found: using byte-level tokens (fine for the random demo model only)' });
     }
-    const template = loadPromptTemplate(config.template);
-    const images = listTrainingImages(config.data);
-    const cacheDir = defaultOnnxCacheDir(runDir);
+    const template = asInputError(() => loadPromptTemplate(config.template));
+    const dataset = await listTrainingImages(config.data).catch((error: Error) => {
+      throw new RunConfigError(error.message);
+    });
+    for (const note of control.datasetReport?.(dataset.index, (text) => tokenizer.tokenize(text).length) ?? []) emit({ type: 'log', level: note.level, message: note.message });
+    for (const skipped of dataset.skipped) emit({ type: 'log', level: 'warning', message: `not trained: ${skipped.problem}` });
+    const images = dataset.images;
+    if (images.length === 0) throw new RunConfigError(`${config.data}: none of its ${dataset.skipped.length} images can be trained on (see the messages above); fix or replace them`);
+    const offSize = images.filter((i) => i.width !== config.width || i.height !== config.height);
+    if (offSize.length > 0) {
+      const example = offSize[0];
+      emit({
+        type: 'log',
+        level: 'warning',
+        message: `${offSize.length} of ${images.length} images are not ${config.width}×${config.height} (e.g. ${basename(example.path)} is ${example.width}×${example.height}): training resizes each to ${config.width}×${config.height} without cropping, as A1111 does, which ${offSize.some((i) => i.width / i.height !== config.width / config.height) ? 'distorts images of another shape' : 'resamples them'}; preprocess them to the training size first (embedding-studio preprocess SRC DST --width ${config.width} --height ${config.height})`,
+      });
+    }
+
     const width = architecture.textEncoder.width;
     const hashes = (() => {
       try {
@@ -90,12 +134,16 @@ export async function runTraining(input: RunConfig, control: TrainingRunControl)
         return null;
       }
     })();
+    const table = checkpoint.readFloat32(`${architecture.textEncoder.prefix}embeddings.token_embedding.weight`);
 
     let embedding: Embedding;
     // A1111 continues an existing embedding from the step stored in it (the schedule's steps count from there)
     let startStep = 0;
     if (config.initEmbedding) {
-      embedding = { ...readEmbeddingFile(config.initEmbedding), name: config.name };
+      const initEmbedding = config.initEmbedding;
+      embedding = { ...asInputError(() => readEmbeddingFile(initEmbedding)), name: config.name };
+      const bad = embedding.vectors.findIndex((v) => !Number.isFinite(v));
+      if (bad >= 0) throw new RunConfigError(`${config.initEmbedding}: vector ${Math.floor(bad / embedding.width)} holds a non-finite value (${embedding.vectors[bad]} at element ${bad % embedding.width}) — the embedding is damaged (it was saved from a diverged run?); start from a good one or from an initialisation text (--init-text)`);
       if (embedding.width !== width) throw new RunConfigError(`${config.initEmbedding}: vectors of width ${embedding.width}, but this model's text encoder has width ${width} (an SD2/SDXL embedding?)`);
       if (embedding.count !== config.vectors) {
         emit({ type: 'log', level: 'info', message: `${config.initEmbedding} has ${embedding.count} vectors; training ${embedding.count} (not ${config.vectors})` });
@@ -106,22 +154,31 @@ export async function runTraining(input: RunConfig, control: TrainingRunControl)
         throw new RunConfigError(`${config.initEmbedding} was already trained for ${startStep} steps, at or beyond max steps ${config.maxSteps}; raise --steps`);
       }
     } else {
-      const table = checkpoint.readFloat32(`${architecture.textEncoder.prefix}embeddings.token_embedding.weight`);
-      const created = createEmbedding({
-        name: config.name,
-        vectors: config.vectors,
-        initText: config.initText,
-        width,
-        tokenizer,
-        tokenEmbedding: (id) => table.slice(id * width, (id + 1) * width),
-        checkpointHash: hashes?.shortHash ?? null,
-        checkpointName: checkpoint.name,
-      });
+      const created = asInputError(() =>
+        createEmbedding({
+          name: config.name,
+          vectors: config.vectors,
+          initText: config.initText,
+          width,
+          tokenizer,
+          tokenEmbedding: (id) => table.slice(id * width, (id + 1) * width),
+          checkpointHash: hashes?.shortHash ?? null,
+          checkpointName: checkpoint.name,
+        }),
+      );
       embedding = created.embedding;
       emit({ type: 'log', level: 'info', message: created.advice });
     }
     embedding.checkpointHash = hashes?.shortHash ?? null;
     embedding.checkpointName = checkpoint.name;
+    // far past the model's own token embeddings, or the start's, is no training any rate can mean
+    const explosionLimit = Math.max(1, explosionFactor * rootMeanSquare(table), 10 * rootMeanSquare(embedding.vectors));
+
+    mkdirSync(runDir, { recursive: true });
+    // what a kill during an atomic write left behind (never our own live writes: none yet)
+    for (const dir of [runDir, join(runDir, 'embeddings'), join(runDir, 'images'), defaultOnnxCacheDir(runDir)]) removeStaleTemporaryFiles(dir);
+    writeFileAtomicSync(runConfigPath(runDir), JSON.stringify(config, null, 2) + '\n');
+    const cacheDir = defaultOnnxCacheDir(runDir);
 
     emit({ type: 'phase', phase: 'encoding-latents', detail: `${images.length} images at ${config.width}×${config.height}`, current: 0, total: images.length });
     const { distributions, fromCache } = await encodeTrainingLatents({
@@ -177,6 +234,7 @@ export async function runTraining(input: RunConfig, control: TrainingRunControl)
         preview,
         nextCommand: control.nextCommand,
         waitForCommand: control.waitForCommand,
+        explosionLimit,
       });
       if (control.resume) loop.restore(statePath);
       emit({

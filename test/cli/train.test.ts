@@ -3,7 +3,8 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { formatEvent } from '../../src/cli/commands/train';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseTrainerEvent, type TrainerEvent } from '../../src/protocol/trainerMessages';
@@ -75,27 +76,34 @@ test('create-embedding writes emb_params from the init text and refuses to overw
 });
 
 // A learning rate past float32's range (3.4e38) turns the vectors into ±Infinity after one AdamW
-// step, so the tiny model's real ONNX step computes a NaN loss at step 2: no seam, no stand-in.
-test('train with an absurd learning rate: step 2 is not finite — null in --json, "loss nan" in text, nan in the CSV, exit 1', () => {
-  const args = [...tiny, '--name', 'nantest', '--vectors', '2', '--steps', '4', '--save-every', '0', '--preview-every', '0', '--seed', '5', '--lr', '1e39'];
-  const jsonOut = join(root, 'nan-json');
-  const r = cli('train', ...args, '--out', jsonOut, '--json');
-  assert.equal(r.status, 1, r.stderr);
-  const events: TrainerEvent[] = r.stdout.trim().split('\n').map((line) => parseTrainerEvent(JSON.parse(line)));
-  const progress = events.filter((e): e is Extract<TrainerEvent, { type: 'progress' }> => e.type === 'progress');
-  assert.deepEqual(progress.map((p) => [p.step, p.loss === null ? null : 'finite']), [[1, 'finite'], [2, null]]);
-  assert.ok(progress.every((p) => p.loss === null || p.loss >= 0) && !r.stdout.includes('"loss":-1'), 'no -1 stand-in');
-  const guidance = events.find((e) => e.type === 'guidance');
-  assert.ok(guidance && guidance.type === 'guidance' && guidance.kind === 'diverged' && guidance.step === 2, JSON.stringify(guidance));
-  assert.match(guidance.message, /this step was skipped/);
-  assert.match(guidance.message, /restart with the learning rate lowered to 0.005/);
-  const finished = events.at(-1);
-  assert.deepEqual(finished?.type === 'finished' && [finished.reason, finished.step, finished.embeddingPath], ['diverged', 2, null]);
-  assert.equal(readFileSync(join(jsonOut, 'textual_inversion_loss.csv'), 'utf8').trim().split('\n')[2], '2,0,1,nan,1e+39');
-
-  const text = cli('train', ...args, '--out', join(root, 'nan-text'));
+// step: the update is caught as an explosion, undone, and the run ends as diverged — where it
+// used to go on to a NaN loss at step 2 (or, at 1e30, write an embedding of ±1.7e30 and exit 0).
+test('train with an absurd learning rate: warned at the start, the exploding update undone, diverged at step 1, no embedding, exit 1', () => {
+  for (const rate of ['1e39', '1e30']) {
+    const args = [...tiny, '--name', 'nantest', '--vectors', '2', '--steps', '4', '--save-every', '0', '--preview-every', '0', '--seed', '5', '--lr', rate];
+    const jsonOut = join(root, `explode-json-${rate}`);
+    const r = cli('train', ...args, '--out', jsonOut, '--json');
+    assert.equal(r.status, 1, r.stderr);
+    const events: TrainerEvent[] = r.stdout.trim().split('\n').map((line) => parseTrainerEvent(JSON.parse(line)));
+    const warning = events.find((e) => e.type === 'log' && e.level === 'warning' && /learnRate: learning rate .* is far above/.test(e.message));
+    assert.ok(warning, 'a warning before training');
+    const progress = events.filter((e): e is Extract<TrainerEvent, { type: 'progress' }> => e.type === 'progress');
+    assert.deepEqual(progress.map((p) => p.step), [1]);
+    const guidance = events.find((e) => e.type === 'guidance');
+    assert.ok(guidance && guidance.type === 'guidance' && guidance.kind === 'diverged' && guidance.step === 1, JSON.stringify(guidance));
+    assert.match(guidance.message, /the update of step 1 made the embedding explode .*this step was skipped/);
+    assert.match(guidance.message, /restart with the learning rate lowered to 0.005/);
+    const finished = events.at(-1);
+    assert.deepEqual(finished?.type === 'finished' && [finished.reason, finished.step, finished.embeddingPath], ['diverged', 1, null]);
+    assert.ok(!existsSync(join(jsonOut, 'embeddings', 'nantest.safetensors')));
+  }
+  const text = cli('train', ...tiny, '--name', 'nantest', '--vectors', '2', '--steps', '4', '--save-every', '0', '--preview-every', '0', '--lr', '1e39', '--out', join(root, 'explode-text'));
   assert.equal(text.status, 1, text.stderr);
-  assert.match(text.stdout, /^step 2 epoch 0 loss nan avg \d+\.\d{4} lr 1e\+39 /m);
-  assert.match(text.stdout, /^\[diverged\] the loss is not finite \(NaN\) at step 2: this step was skipped/m);
-  assert.match(text.stdout, /^finished \(diverged\) at step 2; embedding none/m);
+  assert.match(text.stdout, /^\[diverged\] the update of step 1 made the embedding explode/m);
+  assert.match(text.stdout, /^finished \(diverged\) at step 1; embedding none/m);
+});
+
+test('a step whose loss is not finite prints "loss nan" (JSON has null)', () => {
+  const line = formatEvent({ type: 'progress', step: 2, epoch: 0, epochStep: 1, loss: null, lossAverage: 0.25, learningRate: 1e39, stepsPerSecond: 3, etaSeconds: null, memory: { rssBytes: 1, peakRssBytes: 1 } });
+  assert.match(line!, /^step 2 epoch 0 loss nan avg 0.2500 lr 1e\+39 /);
 });

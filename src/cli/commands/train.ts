@@ -2,12 +2,16 @@
 // textual-inversion embedding in this process. Flags override the config file's fields.
 // --json prints the TrainerEvent messages as JSON lines; otherwise one readable line per event
 // (progress every 10 steps). Ctrl+C stops after the current step and saves.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { CliCommand } from '../cliCommand';
 import type { TrainerEvent } from '../../protocol/trainerMessages';
+import { trainingDatasetReport } from '../../lint/trainingReport';
 import { CommandQueue } from '../../train/commandQueue';
 import { defaultRunConfig, mergeRunConfig, readRunConfigFile, type RunConfig } from '../../train/config';
-import { RunConfigError, runTraining } from '../../train/trainingRun';
+import { asInputError } from '../../train/runConfigError';
+import { readRunFolderConfig, RunConfigError, runTraining } from '../../train/trainingRun';
 
 export const trainUsage = `Usage: embedding-studio train [--config run-config.json] [options]
 
@@ -39,7 +43,8 @@ Trains a textual-inversion embedding (AUTOMATIC1111's Train tab, without Python)
   --text-heads N --unet-heads N   attention heads when the model is not SD1-sized
   --write-pt           also write A1111 .pt files
   --csv-every N        loss CSV row every N steps (default 500, as A1111)
-  --resume             continue the run in --out from its last save
+  --resume             continue the run in --out from its last save (--out DIR --resume
+                       alone takes everything else from DIR/run-config.json)
   --json               print events as JSON lines
 Exit status: 0 trained, 1 failed or diverged, 2 bad usage or input.
 `;
@@ -54,23 +59,51 @@ const flagToField: Record<string, keyof RunConfig> = {
 
 const stringOptions = Object.fromEntries(Object.keys(flagToField).map((flag) => [flag, { type: 'string' as const }]));
 
-/** Parses the flags into a config (file first, then flags); throws RunConfigError on bad values. */
+/**
+ * `--lr -0.1`: parseArgs takes a value starting with '-' for an option ("ambiguous"); a negative
+ * number after an option that takes one is that option's value (its check then says what is wrong).
+ */
+function joinNegativeNumbers(args: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const flag = args[i].startsWith('--') && !args[i].includes('=') ? args[i].slice(2) : undefined;
+    if (flag !== undefined && (flag in flagToField || flag === 'config') && /^-(\d|\.\d)/.test(args[i + 1] ?? '')) {
+      out.push(`${args[i]}=${args[i + 1]}`);
+      i++;
+    } else out.push(args[i]);
+  }
+  return out;
+}
+
+/**
+ * Parses the flags into a config (file first, then flags); throws RunConfigError on bad values.
+ * `--resume --out DIR` alone continues the run in DIR from its own run-config.json.
+ */
 export function runConfigFromArgs(args: string[]): { config: RunConfig; resume: boolean; json: boolean; help: boolean } {
-  const { values } = parseArgs({
-    args,
-    options: {
-      ...stringOptions,
-      config: { type: 'string' },
-      'shuffle-tags': { type: 'boolean' },
-      'no-emphasis': { type: 'boolean' },
-      'write-pt': { type: 'boolean' },
-      resume: { type: 'boolean', default: false },
-      json: { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
-    strict: true,
-  });
-  const config = values.config ? readRunConfigFile(values.config) : mergeRunConfig({});
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: joinNegativeNumbers(args),
+      options: {
+        ...stringOptions,
+        config: { type: 'string' },
+        'shuffle-tags': { type: 'boolean' },
+        'no-emphasis': { type: 'boolean' },
+        'write-pt': { type: 'boolean' },
+        resume: { type: 'boolean', default: false },
+        json: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+      strict: true,
+    }));
+  } catch (error) {
+    throw new RunConfigError((error as Error).message);
+  }
+  const out = (values as Record<string, unknown>).out;
+  const folderConfig = values.resume && !values.config && typeof out === 'string' ? join(out, 'run-config.json') : undefined;
+  const config = asInputError(() =>
+    values.config ? (values.resume ? readRunFolderConfig(values.config) : readRunConfigFile(values.config)) : folderConfig && existsSync(folderConfig) ? readRunFolderConfig(folderConfig) : mergeRunConfig({}),
+  );
   const record = config as unknown as Record<string, unknown>;
   for (const [flag, field] of Object.entries(flagToField)) {
     const raw = (values as Record<string, unknown>)[flag];
@@ -148,13 +181,20 @@ export const trainCommand: CliCommand = {
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
     try {
-      const result = await runTraining(parsed.config, { emit, resume: parsed.resume, nextCommand: commands.next, waitForCommand: commands.wait });
+      const result = await runTraining(parsed.config, {
+        emit,
+        resume: parsed.resume,
+        nextCommand: commands.next,
+        waitForCommand: commands.wait,
+        datasetReport: (index, countTokens) => trainingDatasetReport(index, { countTokens }),
+      });
       return result.reason === 'diverged' ? 1 : 0;
     } catch (error) {
       const message = (error as Error).message;
       if (parsed.json) emit({ type: 'error', message });
       else process.stderr.write(`embedding-studio train: ${message}\n`);
-      return error instanceof RunConfigError || /cannot (open|read)|not found|does not exist|no images/.test(message) ? 2 : 1;
+      // what the user gave is wrong: 2; the run failed (ONNX Runtime, a full disk): 1
+      return error instanceof RunConfigError ? 2 : 1;
     } finally {
       process.off('SIGINT', stop);
       process.off('SIGTERM', stop);
