@@ -1,10 +1,12 @@
 // Bad input reaches the server as diagnostics, never as a crash or a hang: binary and non-UTF-8
-// caption files, a 5 MB caption, and a workspace folder that does not exist.
+// caption files, a 5 MB caption, a workspace folder that does not exist, and symbolic links that
+// loop or lead out of the dataset (never read, never edited through).
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DidOpenTextDocumentNotification } from 'vscode-languageserver-protocol/node';
+import { CodeActionRequest, CodeActionResolveRequest, DidOpenTextDocumentNotification, type CodeAction, type WorkspaceEdit } from 'vscode-languageserver-protocol/node';
 import { datasetStatisticsRequest } from '../../src/protocol/languageServerMessages';
 import { LanguageServerClient, fileUri } from './languageServerClient';
 import { writeDataset } from './generatedDataset';
@@ -59,5 +61,65 @@ describe('caption server on a workspace folder that does not exist', () => {
     } finally {
       await client.stop();
     }
+  });
+});
+
+/** Every wait bounded: a server that never answers fails the test instead of hanging it. */
+function within<T>(promise: Promise<T>, ms = 30_000): Promise<T> {
+  return Promise.race([promise, new Promise<T>((_, reject) => setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms).unref())]);
+}
+
+describe('caption server on symbolic links that leave the dataset', () => {
+  let folder: string;
+  let outside: string;
+  let client: LanguageServerClient;
+  const outsideText = '1girl, smile, smile';
+
+  before(async () => {
+    folder = await writeDataset([{ stem: 'a', caption: '1girl, smile, smile' }, { stem: 'b' }, { stem: 'c', caption: 'solo, smile, smile' }]);
+    outside = mkdtempSync(join(tmpdir(), 'es-outside-'));
+    writeFileSync(join(outside, 'else.txt'), outsideText);
+    symlinkSync(join(outside, 'else.txt'), join(folder, 'b.txt'));
+    symlinkSync(join(folder, 'loop-2.png'), join(folder, 'loop-1.png'));
+    symlinkSync(join(folder, 'loop-1.png'), join(folder, 'loop-2.png'));
+    client = LanguageServerClient.start();
+    const status = await within(client.initialize(folder));
+    assert.equal(status.state, 'ready', status.message);
+  });
+
+  after(async () => {
+    await client?.stop();
+    rmSync(folder, { recursive: true, force: true });
+    rmSync(outside, { recursive: true, force: true });
+  });
+
+  it('says so on the link, lints nothing through it, and no dataset-wide fix edits it', async () => {
+    const linkUri = fileUri(join(folder, 'b.txt'));
+    const onLink = await within(client.diagnostics(linkUri, (d) => d.length > 0));
+    assert.deepEqual(onLink.map((d) => d.code), ['unreadable-file']);
+    assert.match(String(onLink[0].message), /^b\.txt is a symbolic link to .*else\.txt, outside the dataset folder: it is neither read nor edited through the link/);
+    const loop = await within(client.diagnostics(fileUri(join(folder, 'loop-1.png')), (d) => d.length > 0));
+    assert.deepEqual(loop.map((d) => d.code), ['unreadable-file']);
+    assert.match(String(loop[0].message), /loop-1\.png is a symbolic link that loops back on itself/);
+
+    const uriA = fileUri(join(folder, 'a.txt'));
+    const duplicate = (await within(client.diagnostics(uriA, (d) => d.some((x) => x.code === 'duplicate-tag')))).find((d) => d.code === 'duplicate-tag')!;
+    const actions = (await within(client.connection.sendRequest(CodeActionRequest.type, { textDocument: { uri: uriA }, range: duplicate.range, context: { diagnostics: [duplicate] } })))!.filter(
+      (a): a is CodeAction => 'title' in a && !('command' in a && typeof a.command === 'string'),
+    );
+    const datasetWide = actions.find((a) => !a.edit && a.data);
+    assert.ok(datasetWide, `no dataset-wide fix in ${JSON.stringify(actions.map((a) => a.title))}`);
+    const resolved = await within(client.connection.sendRequest(CodeActionResolveRequest.type, datasetWide));
+    assert.deepEqual(Object.keys((resolved.edit as WorkspaceEdit).changes!).sort(), [uriA, fileUri(join(folder, 'c.txt'))].sort());
+  });
+
+  it('ignores the text of an editor opened on the link (it would save through it)', async () => {
+    const linkUri = fileUri(join(folder, 'b.txt'));
+    await client.connection.sendNotification(DidOpenTextDocumentNotification.type, { textDocument: { uri: linkUri, languageId: 'plaintext', version: 7, text: 'absurdres, leaf, leaf' } });
+    const [stats] = await within(client.connection.sendRequest(datasetStatisticsRequest));
+    assert.ok(!stats.topTags.some((t: { tag: string }) => t.tag === 'absurdres'), JSON.stringify(stats.topTags));
+    const onLink = await within(client.diagnostics(linkUri));
+    assert.deepEqual(onLink.map((d) => d.code), ['unreadable-file']);
+    assert.equal(readFileSync(join(outside, 'else.txt'), 'utf8'), outsideText);
   });
 });

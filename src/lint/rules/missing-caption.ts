@@ -13,6 +13,8 @@ export const missingCaptionRule: LintRule = {
   targets: ['image'],
   check(target, context) {
     if (target.kind !== 'image') return;
+    // an image nothing can use (unreadable-file says why) needs no caption advice
+    if (target.entry.problem) return;
     if (context.dataset.hasCaption(target.entry.stemKey)) return;
     const name = basename(target.file);
     context.report({
