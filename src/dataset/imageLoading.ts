@@ -34,37 +34,73 @@ export class ImageDecodeError extends Error {
   }
 }
 
-/** Decodes a file (or encoded bytes) to upright 8-bit sRGB with alpha flattened onto the background. */
+/**
+ * Decodes a file (or encoded bytes) to upright 8-bit sRGB with alpha flattened onto the background.
+ * Data lost inside the file is an error too: libjpeg only warns on it ("Corrupt JPEG data:
+ * premature end of data segment") and decodes the rest as grey.
+ */
 export async function decodeImage(input: string | Buffer, options: DecodeOptions, label = typeof input === 'string' ? input : '<buffer>'): Promise<RgbImage> {
-  const warnings: string[] = [];
-  let corrupt: string | undefined;
-  try {
-    // failOn 'truncated' rejects half-written files instead of silently padding them with grey;
-    // pages 1 takes the first frame of an animated GIF/WebP.
-    const { data, info } = await sharp(input, { failOn: 'truncated', autoOrient: true, pages: 1 })
-      .on('warning', (warning: string) => warnings.push(warning))
+  // pages 1 takes the first frame of an animated GIF/WebP
+  const decode = async (failOn: 'warning' | 'truncated'): Promise<RgbImage> => {
+    const { data, info } = await sharp(input, { failOn, autoOrient: true, pages: 1 })
       .toColourspace('srgb')
       .flatten({ background: options.background })
       .removeAlpha()
       .raw()
       .toBuffer({ resolveWithObject: true });
     if (info.channels !== 3) throw new Error(`decoded to ${info.channels} channels, expected 3`);
-    corrupt = corruptionWarning(warnings);
-    if (!corrupt) return { data, width: info.width, height: info.height };
+    return { data, width: info.width, height: info.height };
+  };
+  // libvips' warning events are not kept apart between images decoded at once, but a warning
+  // made an error (failOn 'warning') belongs to its own image: decode strictly first, and only
+  // when that fails find out whether the file is cut short (an error at 'truncated' too) or
+  // merely carries a harmless warning (an sRGB profile libpng dislikes).
+  let strictFailure: unknown;
+  try {
+    return await decode('warning');
+  } catch (error) {
+    strictFailure = error;
+  }
+  let image: RgbImage;
+  try {
+    image = await decode('truncated');
   } catch (error) {
     throw new ImageDecodeError(label, firstLine(error));
   }
-  throw new ImageDecodeError(label, `corrupt image data: ${corrupt}; parts of the picture would come out grey`);
+  const warning = await strictWarning(strictFailure, () => decode('warning'));
+  if (warning && isDataLoss(warning)) throw new ImageDecodeError(label, `corrupt image data: ${warning}; parts of the picture would come out grey`);
+  return image;
 }
 
+/** libvips warnings that mean lost image data (others, such as profile complaints, do not). */
+export function isDataLoss(warning: string): boolean {
+  return /corrupt|premature end|not enough (image )?data|truncat|bad huffman|crc error|invalid (?:data|code|distance|block type)|decompression error|too much image data|bad adaptive filter|incorrect (?:data|header) check/i.test(warning);
+}
+
+let strictRetry: Promise<unknown> = Promise.resolve();
+
 /**
- * The first libvips warning that means lost image data. libjpeg only warns on data damaged
- * inside the file ("Corrupt JPEG data: premature end of data segment") and decodes the rest
- * as grey; harmless warnings (an sRGB profile libpng dislikes) are not counted.
+ * The warning a strict decode failed on. Decoded at the same time as others, libvips may word it
+ * only as "Warning treated as error": then it is decoded strictly once more, one such file at a
+ * time, for its own words.
  */
-export function corruptionWarning(warnings: readonly string[]): string | undefined {
-  const found = warnings.find((w) => /corrupt|premature end|not enough data|truncat|bad huffman|crc error|invalid (?:data|code)|decompression error/i.test(w));
-  return found?.replace(/^Vips\w*:\s*/, '').trim();
+async function strictWarning(failure: unknown, again: () => Promise<unknown>): Promise<string | undefined> {
+  const specific = (error: unknown) => {
+    const line = (error instanceof Error ? error.message : String(error)).split('\n')[0].replace(/^Vips\w*:\s*/, '').trim();
+    return /^Warning treated as error|^$|^unknown error$/i.test(line) ? undefined : line;
+  };
+  const first = specific(failure);
+  if (first) return first;
+  const turn = strictRetry.then(async () => {
+    try {
+      await again();
+      return undefined;
+    } catch (error) {
+      return specific(error);
+    }
+  });
+  strictRetry = turn.catch(() => undefined);
+  return turn;
 }
 
 /** A sharp pipeline that starts from decoded pixels (for crop/resize/encode steps). */
