@@ -14,12 +14,7 @@ const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 /** `displayName` may be a function: the name is only needed for a problem, and costs path work. */
 export function decodeCaptionBytes(bytes: Uint8Array, name: string | (() => string)): CaptionDecodeResult {
   const displayName = typeof name === 'function' ? name : () => name;
-  if (bytes.length > maxCaptionBytes) {
-    return {
-      ok: false,
-      problem: `${displayName()} is ${formatBytes(bytes.length)}; a caption is a short tag list (a few KB at most), so it was not read. Move other text files out of the dataset folder.`,
-    };
-  }
+  if (bytes.length > maxCaptionBytes) return { ok: false, problem: captionTooLargeMessage(displayName(), bytes.length) };
   // A NUL byte never appears in UTF-8 text; UTF-16 files and binaries are full of them.
   const nul = bytes.indexOf(0);
   if (nul !== -1) {
@@ -44,6 +39,11 @@ export function decodeCaptionBytes(bytes: Uint8Array, name: string | (() => stri
   // Editors do not show the byte-order mark; strip it so positions match theirs.
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   return { ok: true, text };
+}
+
+/** The verdict on a file over the caption cap, in every reader's words. */
+export function captionTooLargeMessage(displayName: string, size: number): string {
+  return `${displayName} is ${formatBytes(size)}; a caption is a short tag list (a few KB at most), so it was not read. Move other text files out of the dataset folder.`;
 }
 
 function formatBytes(n: number): string {
@@ -83,7 +83,7 @@ export async function readCaptionFile(path: string, displayName: string = path):
   }
   try {
     const size = (await handle.stat()).size;
-    if (size > maxCaptionBytes) return { ok: false, problem: `${displayName} is ${formatBytes(size)}; a caption is a short tag list (a few KB at most), so it was not read. Move other text files out of the dataset folder.` };
+    if (size > maxCaptionBytes) return { ok: false, problem: captionTooLargeMessage(displayName, size) };
     const buffer = Buffer.alloc(size);
     const { bytesRead } = await handle.read(buffer, 0, size, 0);
     return decodeCaptionBytes(buffer.subarray(0, bytesRead), displayName);

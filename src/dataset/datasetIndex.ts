@@ -4,7 +4,7 @@
 import { promises as fs, openSync, readSync, closeSync, fstatSync, lstatSync } from 'node:fs';
 import { join, relative, isAbsolute, sep, basename } from 'node:path';
 import { parseCaption, type ParsedCaption } from './caption';
-import { decodeCaptionBytes, maxCaptionBytes } from './captionDecode';
+import { captionTooLargeMessage, decodeCaptionBytes, maxCaptionBytes } from './captionDecode';
 import { parsePlainPngHeader, pngProbeBytes, readImageInfo, readPlainPngSize, verifyImageData } from './imageInfo';
 import { linkVerdictSync, realRootOf } from './datasetLinks';
 import { readFilesOnWorker } from './fileReadWorker';
@@ -406,6 +406,15 @@ export class DatasetIndex {
     return { files: [path], kinds: ['caption'], tags };
   }
 
+  /** Records that an image's data cannot be used (found after the build: a full decode). */
+  markImageUnusable(path: string, problem: string): IndexChange {
+    const entry = this.imageEntries.get(path);
+    if (!entry || entry.problem === problem) return { files: [], kinds: [], tags: [] };
+    this.setImageEntry({ path, stemKey: entry.stemKey, problem });
+    this.version++;
+    return { files: [path], kinds: ['image'], tags: [] };
+  }
+
   /** The verdict of datasetLinks when `path` is a link no command may use (cached until the file changes). */
   refusedLink(path: string): string | undefined {
     let problem = this.linkProblems.get(path);
@@ -611,7 +620,7 @@ function captionEntryFromBytes(path: string, stemKey: string, bytes: Uint8Array,
 }
 
 function tooLarge(displayName: string, size: number): string {
-  return `${displayName} is ${(size / (1024 * 1024)).toFixed(1)} MB; a caption is a short tag list (a few KB at most), so it was not read. Move other text files out of the dataset folder.`;
+  return captionTooLargeMessage(displayName, size);
 }
 
 async function readImageEntry(path: string, displayName: string): Promise<ImageEntry> {

@@ -10,6 +10,7 @@ import { writeFileAtomic } from './atomicWrite';
 import { readCaptionFile } from './captionDecode';
 import { refusedLinkIn } from './datasetLinks';
 import { decodeImage, ImageDecodeError, isImageFile, sharpFromRgb, type RgbImage } from './imageLoading';
+import { unusableImageMessage } from './imageInfo';
 import { centreCrop, focalCrop, type CropRectangle } from './focalPoint';
 import { defaultSplitOptions, isOversized, planTiles, type SplitOptions } from './imageTiles';
 import { mirrorBlockers, MirrorRefusedError, type CaptionSource } from './mirrorPolicy';
@@ -126,7 +127,8 @@ export async function preprocessImages(options: PreprocessOptions): Promise<Prep
         report.captionsCopied.push(...outputs.captions);
         report.processed++;
       } catch (error) {
-        const reason = error instanceof ImageDecodeError ? error.reason : error instanceof Error ? error.message : String(error);
+        // the words lint and training use for the same file
+        const reason = error instanceof ImageDecodeError ? unusableImageMessage(basename(source.path), error.reason) : error instanceof Error ? error.message : String(error);
         report.failed.push({ file: source.path, reason });
       }
       options.onProgress?.({ done: ++done, total: listed.length, file: source.path });

@@ -8,7 +8,9 @@ import { readModelSignatureFile, type ModelSignature } from './onnxModelSignatur
 import { readSelectedTags, type TagTable } from './selectedTags';
 import { taggerInput } from './taggerPreprocessing';
 import { selectTags, type ImageTagResult, type TagSelectionOptions } from './taggerThresholds';
+import { basename } from 'node:path';
 import { ImageDecodeError } from './imageLoading';
+import { unusableImageMessage } from './imageInfo';
 
 export interface TaggerModelInfo {
   inputName: string;
@@ -140,7 +142,8 @@ export class Tagger {
           try {
             return { image, input: await taggerInput(image, this.model.size) };
           } catch (error) {
-            return { image, error: error instanceof ImageDecodeError ? error.reason : (error as Error).message };
+            // the words lint and training use for the same file
+            return { image, error: error instanceof ImageDecodeError ? unusableImageMessage(basename(image), error.reason) : (error as Error).message };
           }
         }),
       );

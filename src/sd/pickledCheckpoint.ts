@@ -8,6 +8,7 @@ import type { SafetensorsTensorInfo } from './safetensors';
 import { dtypeItemSize, rawTensorToFloat32 } from './safetensors';
 import { fileSource, zipEntryDataOffset } from './zipArchive';
 import { openTorchArchive, readTorchPickle, TorchTensorRecord } from './torchArchive';
+import { InertObject, pickleRefusal } from './pickleReader';
 
 /** What checkpoint loading needs from any tensor container (safetensors or pickle). */
 export interface TensorFile {
@@ -41,6 +42,8 @@ export function openPickledCheckpoint(path: string): TensorFile {
     let source = fileSource(fd);
     const archive = openTorchArchive(source, path);
     const root = readTorchPickle(archive, { otherCalls: 'inert' });
+    // a pickle that is one call of something (posix.system, builtins.eval…) was never run: say what it asked for
+    if (root instanceof InertObject) throw pickleRefusal(path, `the file calls ${root.global.path} instead of holding tensors (nothing was run)`);
     const stateDict = root instanceof Map && root.get('state_dict') instanceof Map ? (root.get('state_dict') as Map<unknown, unknown>) : root;
     if (!(stateDict instanceof Map)) return fail('the pickle does not hold a dict of tensors (a state_dict)');
     const storageOffsets = new Map<string, { offset: number; size: number }>();

@@ -144,6 +144,9 @@ export function startCaptionServer(connection: Connection, linter: DatasetLinter
     };
   });
 
+  // an image found damaged after indexing (the background decode) is published like an edit
+  linter.onBackgroundChange?.(() => scheduleRelint());
+
   connection.onInitialized(() => {
     ready = reindex().then(
       () => undefined,

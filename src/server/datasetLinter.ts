@@ -74,4 +74,9 @@ export interface DatasetLinter {
   summaries(): DatasetSummary[];
   /** Captions in all datasets. */
   captionCount(): number;
+  /**
+   * Calls `listener` when the index changed by itself (an image found damaged by the decoding
+   * that follows indexing): lint and publish again.
+   */
+  onBackgroundChange?(listener: () => void): void;
 }

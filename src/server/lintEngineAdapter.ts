@@ -5,6 +5,7 @@
 // Face cache); it is parsed (~0.2 s) while the first index build waits on the disk.
 import { isAbsolute, relative } from 'node:path';
 import { DatasetIndex, type IndexChange } from '../dataset/datasetIndex';
+import { verifyImageData } from '../dataset/imageInfo';
 import { parseCaption, tagKey } from '../dataset/caption';
 import { LintSession } from '../lint/engine';
 import { knownTags as knowledgeBaseTags, tagCategory } from '../lint/knowledge';
@@ -23,6 +24,9 @@ interface Dataset {
   pendingSettings: boolean;
 }
 
+/** Datasets of up to this many images are decoded in full in the background (lint's CLI bound). */
+const verifiedImagesAtMost = 5000;
+
 function contains(root: string, file: string): boolean {
   const rel = relative(root, file);
   return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel);
@@ -37,6 +41,9 @@ export class LintEngineAdapter implements DatasetLinter {
   /** The tokenizer settings and what they gave; undefined until searched for these settings. */
   private tokenizerSearch: { settingPath?: string; modelPath?: string } = {};
   private tokenizer: { countTokens?: (text: string) => number } | undefined;
+  /** Bumped by every index: a background decoding pass of an older index stops. */
+  private verification = 0;
+  private backgroundListener: (() => void) | undefined;
 
   async index(folders: string[]): Promise<string[]> {
     // Start the scans first, so the disk works while the tokenizer is parsed.
@@ -52,7 +59,32 @@ export class LintEngineAdapter implements DatasetLinter {
     this.datasets = indexes.map((index) => ({ index, session: new LintSession(index, this.config), pending: undefined, pendingSettings: false }));
     for (const [file, text] of this.openTexts) this.datasetOf(file)?.index.setCaptionText(file, text);
     this.usageCache = undefined;
+    const generation = ++this.verification;
+    for (const dataset of this.datasets) {
+      if (dataset.index.imageCount <= verifiedImagesAtMost) this.verifyImages(dataset, [...dataset.index.images()].filter((e) => !e.problem).map((e) => e.path), generation);
+    }
     return problems;
+  }
+
+  onBackgroundChange(listener: () => void): void {
+    this.backgroundListener = listener;
+  }
+
+  /**
+   * Decodes images one at a time after indexing, as training will (headers pass damaged data),
+   * and reports what is damaged through the background listener. A re-index stops the pass.
+   */
+  private verifyImages(dataset: Dataset, paths: string[], generation: number): void {
+    void (async () => {
+      for (const path of paths) {
+        if (generation !== this.verification) return;
+        const problem = await verifyImageData(path, dataset.index.displayName(path));
+        if (!problem || generation !== this.verification || !this.datasets.includes(dataset)) continue;
+        const change = dataset.index.markImageUnusable(path, problem);
+        this.record(dataset, change);
+        if (change.files.length > 0) this.backgroundListener?.();
+      }
+    })().catch(() => undefined);
   }
 
   /** The dataset whose root holds the file (the innermost, when workspace folders nest). */
@@ -77,6 +109,7 @@ export class LintEngineAdapter implements DatasetLinter {
     if (kind !== 'deleted' && this.openTexts.has(file)) return;
     const change = kind === 'deleted' ? dataset.index.removeFile(file) : await dataset.index.updateFile(file);
     this.record(dataset, change);
+    if (kind !== 'deleted' && dataset.index.kindOf(file) === 'image' && !dataset.index.getImage(file)?.problem) this.verifyImages(dataset, [file], this.verification);
   }
 
   async setOpenText(file: string, text: string | undefined): Promise<void> {
