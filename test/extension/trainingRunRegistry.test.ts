@@ -139,6 +139,20 @@ test('start, progress, pause/resume, change the learning rate, stop: through the
   assert.equal(rates.get(finished.step), 0.00123);
 });
 
+test('killed before its first save and started again, as the extension offers: each loss-log row once', async () => {
+  const out = join(root, 'run-killed-early');
+  const first = registry.start(config(out, { maxSteps: 8, saveEvery: 6 }));
+  await waitForEvent(first, isType('progress', (e) => e.step === 3));
+  first.process.kill();
+  assert.equal((await first.exited()).kind, 'crashed');
+  assert.ok(!existsSync(join(out, runStateFileName)), 'nothing to resume');
+  const again = registry.start(config(out, { maxSteps: 8, saveEvery: 6 }));
+  const exit = await again.exited();
+  assert.equal(exit.kind, 'finished', exit.kind === 'crashed' ? logTail(exit.logPath) : '');
+  const steps = readFileSync(join(out, 'textual_inversion_loss.csv'), 'utf8').trim().split('\n').slice(1).map((row) => Number(row.split(',')[0]));
+  assert.deepEqual(steps, [1, 2, 3, 4, 5, 6, 7, 8]);
+});
+
 test('resume after SIGKILL continues from the last saved state', async () => {
   const out = join(root, 'run-killed');
   const run = registry.start(config(out, { saveEvery: 4 }));
