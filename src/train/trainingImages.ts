@@ -1,9 +1,10 @@
 // The training set as A1111 reads it (modules/textual_inversion/dataset.py): every image in the
-// dataset folder (top level), its caption from the same-named .txt file (or, without one, the
-// file name's words), resized to the training size with a bicubic filter (no crop), as
+// dataset folder (top level), its caption from the same-named .txt file (or, without one, from
+// the file name as A1111 makes it: see dataset/fileNameCaption.ts), resized to the training size with a bicubic filter (no crop), as
 // float CHW values in [-1, 1] for the VAE encoder.
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
+import { captionFromFileName } from '../dataset/fileNameCaption';
 import { decodeImage, isImageFile, sharpFromRgb } from '../dataset/imageLoading';
 
 export interface TrainingImage {
@@ -28,15 +29,10 @@ export function listTrainingImages(folder: string): TrainingImage[] {
     const path = join(folder, name);
     const stem = basename(name, extname(name));
     const captionPath = join(folder, `${stem}.txt`);
-    const caption = existsSync(captionPath) ? readFileSync(captionPath, 'utf8').trim() : captionFromFileName(stem);
+    const caption = existsSync(captionPath) ? readFileSync(captionPath, 'utf8').trim() : captionFromFileName(stem).caption;
     const stat = statSync(path);
     return { path, caption, size: stat.size, mtimeMs: stat.mtimeMs };
   });
-}
-
-/** A1111 without a caption file: the file name without its leading number, '_' as spaces. */
-export function captionFromFileName(stem: string): string {
-  return stem.replace(/^\d+-/, '').replace(/_/g, ' ').trim();
 }
 
 /** Decodes and resizes to width × height; returns [3, height, width] values in [-1, 1]. */

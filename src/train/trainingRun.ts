@@ -80,6 +80,7 @@ export async function runTraining(input: RunConfig, control: TrainingRunControl)
       emit({ type: 'log', level: 'info', message: 'no CLIP tokenizer files found: using byte-level tokens (fine for the random demo model only)' });
     }
     const template = loadPromptTemplate(config.template);
+    for (const warning of template.warnings) emit({ type: 'log', level: 'warning', message: warning });
     const images = listTrainingImages(config.data);
     const cacheDir = defaultOnnxCacheDir(runDir);
     const width = architecture.textEncoder.width;
