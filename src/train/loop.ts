@@ -226,8 +226,12 @@ export class TrainingLoop {
       const step = this.stepsDone;
       const guidance = this.monitor.observe(step, loss, learningRate, finite);
       if (Number.isFinite(loss) && (this.bestLoss === null || this.monitor.average < this.bestLoss) && step - startStep >= Math.min(10, this.config.maxSteps)) this.bestLoss = this.monitor.average;
-      this.pendingRows.push({ step, loss, learnRate: learningRate });
-      if (this.config.writeCsvEvery > 0 && step % this.config.writeCsvEvery === 0) this.flushLossRows();
+      // A1111 writes a row for every --csv-every-th step only (and none with 0); a step whose loss is not
+      // finite gets its row too, so the log shows where the run diverged
+      if ((this.config.writeCsvEvery > 0 && step % this.config.writeCsvEvery === 0) || !finite) {
+        this.pendingRows.push({ step, loss, learnRate: learningRate });
+        this.flushLossRows();
+      }
       const rss = process.memoryUsage().rss;
       peakRss = Math.max(peakRss, rss);
       const elapsed = (Date.now() - startedAt) / 1000;

@@ -96,7 +96,7 @@ test('outputs: emb_params [vectors, width], A1111 CSV, run-config.json; a second
   assert.equal(header.__metadata__.step, '8');
   assert.equal(readEmbeddingFile(join(out, 'embeddings', 'tinyemb-4.safetensors')).step, 4);
   assert.equal(readEmbeddingFile(join(out, 'embeddings', 'tinyemb-4.pt')).step, 4);
-  const csv = readFileSync(join(out, 'textual_inversion_loss.csv'), 'utf8').trim().split('\n');
+  const csv = readFileSync(join(out, 'textual_inversion_loss.csv'), 'utf8').trim().split('\r\n');
   assert.equal(csv[0], 'step,epoch,epoch_step,loss,learn_rate');
   assert.equal(csv.length, 9);
   assert.match(csv[8], /^8,\d+,\d+,\d+\.\d{7},0\.005$/);
