@@ -21,6 +21,7 @@ import type { RunConfig } from './config';
 import type { Embedding } from './embeddingFile';
 import { latentScaleFactor } from './latentCache';
 import type { PreviewRenderer } from './loop';
+import { embeddingTextChunk, embeddingTextKey } from './pngEmbedding';
 import { insertPngTextChunks } from './pngTextChunks';
 import { fillPromptTemplate, type PromptTemplate } from './promptTemplates';
 import { encodeTrainingPrompt, type PromptTokenizer } from './trainingPrompt';
@@ -56,20 +57,6 @@ export function generationParameters(p: { prompt: string; negativePrompt: string
   if (p.modelHash) fields.push(`Model hash: ${p.modelHash}`);
   fields.push(`Model: ${p.modelName}`);
   return `${p.prompt}\n${p.negativePrompt ? `Negative prompt: ${p.negativePrompt}\n` : ''}${fields.join(', ')}`;
-}
-
-/** A1111's `sd-ti-embedding` chunk: base64 of JSON with tensors as {"TORCHTENSOR": nested lists}. */
-export function embeddingTextChunk(embedding: Embedding): string {
-  const rows = Array.from({ length: embedding.count }, (_, r) => Array.from(embedding.vectors.subarray(r * embedding.width, (r + 1) * embedding.width)));
-  const data = {
-    string_to_token: { '*': 265 },
-    string_to_param: { '*': { TORCHTENSOR: rows } },
-    name: embedding.name,
-    step: embedding.step ?? 0,
-    sd_checkpoint: embedding.checkpointHash,
-    sd_checkpoint_name: embedding.checkpointName,
-  };
-  return Buffer.from(JSON.stringify(data), 'utf8').toString('base64');
 }
 
 export async function createPreviewRenderer(o: PreviewRendererOptions): Promise<PreviewRenderer & { release(): Promise<void> }> {
@@ -202,7 +189,7 @@ export async function createPreviewRenderer(o: PreviewRendererOptions): Promise<
           const texts: Record<string, string> = {
             parameters: generationParameters({ prompt, negativePrompt: config.previewNegativePrompt, steps: config.previewSteps, sampler, cfgScale: config.previewCfgScale, seed: config.previewSeed, width: config.width, height: config.height, modelHash: hashes?.shortHash ?? null, modelName: o.checkpoint.name }),
           };
-          if (config.saveImageWithEmbedding) texts['sd-ti-embedding'] = embeddingTextChunk({ ...o.embedding, vectors, step });
+          if (config.saveImageWithEmbedding) texts[embeddingTextKey] = embeddingTextChunk({ ...o.embedding, vectors, step });
           const path = join(o.runDir, 'images', `${config.name}-${step}${prompts.length > 1 ? `-${index}` : ''}.png`);
           await writeFileAtomic(path, insertPngTextChunks(png, texts));
           events.push({ type: 'preview', step, path, prompt, negativePrompt: config.previewNegativePrompt, seed: config.previewSeed, sampler, samplingSteps: config.previewSteps, differenceFromPrevious: difference });

@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { insertPngTextChunks, readPngTextChunks } from '../../src/train/pngTextChunks';
-import { defaultPreviewPrompts, embeddingTextChunk, generationParameters } from '../../src/train/previewRenderer';
+import { defaultPreviewPrompts, generationParameters } from '../../src/train/previewRenderer';
+import { embeddingTextChunk } from '../../src/train/pngEmbedding';
 import { mergeRunConfig } from '../../src/train/config';
 import { parsePromptTemplate } from '../../src/train/promptTemplates';
 
