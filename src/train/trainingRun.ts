@@ -156,6 +156,7 @@ export async function runTraining(input: RunConfig, control: TrainingRunControl)
       provider: config.provider,
       cacheDir,
       intraOpThreads: control.intraOpThreads,
+      onBuildGraph: (chunks) => emit({ type: 'log', level: 'info', message: `a prompt of ${chunks} chunks of 75 tokens (long caption or BREAK): building the training graph for a ${77 * chunks}-token context once` }),
     });
     let preview: PreviewRenderer | undefined;
     try {
