@@ -288,7 +288,11 @@ export class TrainingLoop {
     return { ...this.o.embedding, name: this.config.name, vectors: this.vectors, step };
   }
 
-  /** Writes NAME-STEP (or the final NAME) embedding and the run state; returns the embedding path. */
+  /**
+   * Writes NAME-STEP (or the final NAME) embedding and the run state; returns the embedding path.
+   * NAME-STEP holds the embedding after STEP steps (A1111's NAME-4.pt holds step 3, and it also
+   * writes NAME-<max>.pt: a deliberate difference, see README).
+   */
   save(step: number, final: boolean): string {
     const base = final ? this.config.name : `${this.config.name}-${step}`;
     const path = join(this.embeddingsDir, `${base}.safetensors`);

@@ -4,7 +4,9 @@
 // decimals (f"{loss:.7f}", so a non-finite loss is written as Python writes it: `nan`, `inf`,
 // `-inf`), the rate as Python's str(float) (`1e-05`, `0.005`), every line ended by `\r\n` (the
 // csv module's line terminator). Files with `\n` endings are read too. Which steps get a row is
-// the loop's business (every --csv-every-th). Rows are appended; the file is rewritten
+// the loop's business (every --csv-every-th). One deliberate difference: `step` is the number of
+// steps done, where A1111 writes its 0-based step index (its first row is step 0, epoch −1; see
+// README "Differences from AUTOMATIC1111"). Rows are appended; the file is rewritten
 // atomically (temporary file + rename) so a kill never leaves a torn row.
 import { existsSync, readFileSync } from 'node:fs';
 import { writeFileAtomicSync } from '../dataset/atomicWrite';
