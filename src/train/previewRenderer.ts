@@ -44,10 +44,11 @@ type PreviewEvent = Extract<TrainerEvent, { type: 'preview' }>;
 
 export const samplerLabels = { euler_a: 'Euler a', ddim: 'DDIM' } as const;
 
-/** The fixed preview prompts: the name alone, and the template's first line with empty filewords. */
+/** The fixed preview prompts: the name alone, and the template's first non-empty line with empty filewords. */
 export function defaultPreviewPrompts(config: RunConfig, template: PromptTemplate): string[] {
   if (config.previewPrompts.length) return config.previewPrompts;
-  const line = fillPromptTemplate(template.lines[0], config.name, '').replace(/\s*,\s*$/, '').replace(/^\s*,\s*/, '').replace(/,\s*,/g, ',');
+  // the first line with text (a template may keep empty lines, see promptTemplates.ts)
+  const line = fillPromptTemplate(template.lines.find((l) => l.length > 0) ?? '', config.name, '').replace(/\s*,\s*$/, '').replace(/^\s*,\s*/, '').replace(/,\s*,/g, ',');
   return [...new Set([config.name, line])];
 }
 

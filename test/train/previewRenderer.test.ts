@@ -22,6 +22,7 @@ test('fixed preview prompts: the name alone and the first template line without 
   const config = mergeRunConfig({ name: 'miku' });
   assert.deepEqual(defaultPreviewPrompts(config, parsePromptTemplate('a picture of [name], [filewords]\nx [name]', 't')), ['miku', 'a picture of miku']);
   assert.deepEqual(defaultPreviewPrompts(mergeRunConfig({ name: 'miku', previewPrompts: ['p1'] }), parsePromptTemplate('[name]', 't')), ['p1']);
+  assert.deepEqual(defaultPreviewPrompts(config, parsePromptTemplate('\nart of [name]', 't')), ['miku', 'art of miku']);
 });
 
 test('text chunks survive a round trip and decoders (sharp; PIL when present) read them', async () => {
