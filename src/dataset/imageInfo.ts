@@ -5,9 +5,10 @@
 import { promises as fs, openSync, readSync, closeSync, fstatSync } from 'node:fs';
 import sharp from 'sharp';
 import { crc32 } from './crc32';
-import { decodeImage, ImageDecodeError } from './imageLoading';
+import { decodeImage, ImageDecodeError, imageExtensions as trainingImageExtensions } from './imageLoading';
 
-export const imageExtensions = ['.png', '.jpg', '.jpeg', '.webp', '.bmp', '.gif'];
+/** The extensions of images, as training reads them (one list: lint indexes what training trains). */
+export const imageExtensions: readonly string[] = [...trainingImageExtensions];
 
 export type ImageInfo =
   | { ok: true; width: number; height: number; format: string }

@@ -1,9 +1,10 @@
-// The CLIP BPE tokenizer, as openai/CLIP's SimpleTokenizer and Hugging Face's CLIPTokenizer
-// (with ftfy) compute it: clean-up, whitespace collapse, lower-case, the CLIP regex, byte-level
-// BPE with `</w>` marking the end of a word. SD1 prompts are BOS + up to 75 tokens + EOS, padded
+// The CLIP BPE tokenizer as AUTOMATIC1111 and ComfyUI run it — transformers' CLIPTokenizer with
+// ftfy installed: special tokens split out, ftfy.fix_text (textFix.ts), whitespace collapse,
+// lower-case, the CLIP regex, byte-level BPE with `</w>` marking the end of a word. SD1 prompts are BOS + up to 75 tokens + EOS, padded
 // to 77 with EOS.
 import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
+import { fixText } from './textFix';
 
 export const clipBosId = 49406;
 export const clipEosId = 49407;
@@ -38,38 +39,30 @@ function byteAlphabetInVocabOrder(table: readonly string[]): string[] {
   return order.map((b) => table[b]);
 }
 
-const htmlEntities: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: '\u00a0' };
-function htmlUnescape(text: string): string {
-  return text.replace(/&(#x[0-9a-f]+|#\d+|[a-z]+);/gi, (whole, body: string) => {
-    if (body[0] === '#') {
-      const code = body[1] === 'x' || body[1] === 'X' ? parseInt(body.slice(2), 16) : parseInt(body.slice(1), 10);
-      return Number.isFinite(code) && code > 0 && code <= 0x10ffff ? String.fromCodePoint(code) : whole;
-    }
-    return htmlEntities[body.toLowerCase()] ?? whole;
-  });
+/** Python's `\s` in the `regex` module (Unicode White_Space): unlike JavaScript's, it has U+0085 and not U+FEFF. */
+const pythonWhitespace = '\\t\\n\\v\\f\\r \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000';
+const whitespaceRun = new RegExp(`[${pythonWhitespace}]+`, 'g');
+/** str.strip() also strips U+001C–U+001F (str.isspace). */
+const stripEnds = new RegExp(`^[${pythonWhitespace}\\x1c-\\x1f]+|[${pythonWhitespace}\\x1c-\\x1f]+$`, 'g');
+
+/** transformers' whitespace_clean: runs of whitespace to one space, then strip. */
+export function whitespaceClean(text: string): string {
+  return text.replace(whitespaceRun, ' ').replace(stripEnds, '');
 }
 
 /**
- * The part of ftfy.fix_text that matters for prompts, without ftfy: NFC, full-width ASCII to
- * ASCII, curly quotes to straight ones, ligatures split, control characters dropped, then
- * HTML unescaped twice like CLIP's basic_clean. (Mojibake repair is not attempted.)
+ * What transformers' CLIPTokenizer does to text before its regex when ftfy is installed (as in
+ * AUTOMATIC1111 and ComfyUI): ftfy.fix_text, whitespace_clean, lower-case. (openai/CLIP's own
+ * tokenizer also runs html.unescape twice; the tools SD users run do not.)
  */
-export function basicClean(text: string): string {
-  let out = text.normalize('NFC');
-  out = out.replace(/[\uff01-\uff5e]/g, (c) => String.fromCharCode(c.charCodeAt(0) - 0xfee0)).replace(/\u3000/g, ' ');
-  out = out.replace(/[\u2018\u2019\u201a\u201b]/g, "'").replace(/[\u201c\u201d\u201e\u201f]/g, '"');
-  out = out.replace(/[\ufb00-\ufb06]/g, (c) => c.normalize('NFKC'));
-  out = out.replace(/[\u0000-\u0008\u000b\u000e-\u001f\u007f]/g, '');
-  out = htmlUnescape(htmlUnescape(out));
-  return out.trim();
+export function normalizePromptText(text: string): string {
+  return whitespaceClean(fixText(text)).toLowerCase();
 }
 
-export function whitespaceClean(text: string): string {
-  return text.replace(/\s+/g, ' ').trim();
-}
-
-// openai/CLIP's pattern (compiled there with re.IGNORECASE; the text is already lower-cased)
-const clipPattern = /<\|startoftext\|>|<\|endoftext\|>|'s|'t|'re|'ve|'m|'ll|'d|[\p{L}]+|[\p{N}]|[^\s\p{L}\p{N}]+/giu;
+// openai/CLIP's pattern (compiled there with re.IGNORECASE; the text is already lower-cased), with Python's \s
+const clipPattern = new RegExp(`<\\|startoftext\\|>|<\\|endoftext\\|>|'s|'t|'re|'ve|'m|'ll|'d|[\\p{L}]+|[\\p{N}]|[^${pythonWhitespace}\\p{L}\\p{N}]+`, 'giu');
+/** transformers splits the special tokens out before any clean-up, so ftfy sees the text between them. */
+const specialTokenPattern = /(<\|startoftext\|>|<\|endoftext\|>)/;
 
 export interface ClipEncoding {
   /** Exactly `length` ids: BOS, content (truncated), EOS, EOS padding. */
@@ -212,7 +205,12 @@ export class ClipTokenizer {
 
   /** The pre-tokens the CLIP regex finds after clean-up and lower-casing. */
   preTokenize(text: string): string[] {
-    return whitespaceClean(basicClean(text)).toLowerCase().match(clipPattern) ?? [];
+    const tokens: string[] = [];
+    for (const piece of text.split(specialTokenPattern)) {
+      if (piece === '<|startoftext|>' || piece === '<|endoftext|>') tokens.push(piece);
+      else if (piece !== '') tokens.push(...(normalizePromptText(piece).match(clipPattern) ?? []));
+    }
+    return tokens;
   }
 
   /** Token ids of `text`, without BOS/EOS, padding or truncation. */

@@ -52,8 +52,11 @@ export function openTorchArchive(source: ByteSource, what: string): TorchArchive
   const entries = new Map(
     readZipDirectory(source, what, 'not a zip-format PyTorch file (the ZIP directory is missing) — the file is truncated or damaged (an interrupted download?)').map((e) => [e.name, e]),
   );
-  const pickleName = [...entries.keys()].find((name) => name === 'data.pkl' || name.endsWith('/data.pkl'));
-  if (pickleName === undefined) return fail('no data.pkl in the ZIP — not a torch.save file');
+  const pickles = [...entries.keys()].filter((name) => name === 'data.pkl' || name.endsWith('/data.pkl'));
+  if (pickles.length === 0) return fail('no data.pkl in the ZIP — not a torch.save file');
+  // Which one torch would read depends on the reader; AUTOMATIC1111 refuses such files too.
+  if (pickles.length > 1) return fail(`the ZIP holds ${pickles.length} data.pkl files (${pickles.slice(0, 4).join(', ')}), so what it contains is ambiguous — AUTOMATIC1111 refuses it as well; re-save the embedding with torch.save, or use its .safetensors`);
+  const pickleName = pickles[0];
   const folder = pickleName.slice(0, pickleName.length - 'data.pkl'.length);
   const byteorder = entries.get(`${folder}byteorder`);
   if (byteorder && readZipEntry(source, byteorder, what).toString('latin1').trim() === 'big') {
@@ -92,7 +95,8 @@ export function readTorchPickle(archive: TorchArchive, options: TorchPickleOptio
   };
   const parameter = (args: unknown[]): unknown => args[0];
   const emptyDict = (): Map<unknown, unknown> => new Map();
-  // set(list): modules pickle their non-persistent buffer names as one (A1111's unpickler allows it too)
+  // set(list): modules pickle their non-persistent buffer names as one. A1111's unpickler allows
+  // only `__builtin__.set` (the protocol-2 name); `builtins.set` (protocol 3+) builds the same list here, and runs nothing.
   const set = (args: unknown[]): unknown[] => (Array.isArray(args[0]) ? [...args[0]] : []);
   const calls = new Map<string, (args: unknown[], global: PickleGlobal) => unknown>([
     ['collections.OrderedDict', emptyDict],

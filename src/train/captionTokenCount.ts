@@ -39,6 +39,9 @@ export class CaptionTokenCounter {
   };
 
   private countPiece(text: string): number {
+    // ftfy's clean-up looks at a whole line for two things: a '<' turns HTML unescaping off, and a
+    // C1 control may be mojibake to decode as a whole; such text is counted without cutting it.
+    if ((text.includes('<') && text.includes('&')) || c1Control.test(text)) return this.tokenizer.tokenCount(text);
     let total = 0;
     let start = 0;
     for (let i = text.indexOf(','); i >= 0; i = text.indexOf(',', i + 1)) {
@@ -94,6 +97,7 @@ export class CaptionTokenCounter {
 }
 
 const plainAscii = /^[a-zA-Z0-9 ]+$/;
+const c1Control = /[\x80-\x9f]/;
 
 /**
  * True when the comma at `i` is surely a pre-token of its own: each neighbour is an ASCII space,

@@ -3,11 +3,13 @@
 // A1111's `.pt` ({string_to_token: {'*': 265}, string_to_param: {'*': tensor}, name, step,
 // sd_checkpoint, sd_checkpoint_name}, a torch zip pickle). Read: A1111 `.pt` (never executing
 // pickle code), `.safetensors` with `emb_params` (kohya/A1111), `emp_params` (OneTrainer), a
-// single {placeholder: tensor} (diffusers) or any single-tensor file.
+// single {placeholder: tensor} (diffusers) or any single-tensor file, and A1111's PNG embeddings
+// (its `sd-ti-embedding` text chunk or its pixel border, see pngEmbedding.ts).
 import { readFileSync, statSync } from 'node:fs';
 import { basename, extname } from 'node:path';
 import { openSafetensors, writeSafetensors } from '../sd/safetensors';
 import { writeFileAtomicSync } from '../dataset/atomicWrite';
+import { isPng, readPngEmbedding } from './pngEmbedding';
 import { decodeTorchSave, encodeTorchSave, isLoadedTensor, TorchTensor, unwrapParameterDict, type LoadedTensor } from './torchPickle';
 
 export interface Embedding {
@@ -104,6 +106,13 @@ export function readEmbeddingFile(path: string): Embedding {
   } catch (error) {
     if (!(error as NodeJS.ErrnoException).code) throw error;
     throw new Error(`${path}: cannot read the embedding (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+  }
+  if (isPng(bytes)) {
+    const png = readPngEmbedding(bytes, path);
+    return { name: png.name ?? fallbackName, vectors: png.vectors, count: png.count, width: png.width, step: png.step, checkpointHash: png.checkpointHash, checkpointName: png.checkpointName };
+  }
+  if (['.png', '.webp', '.jpg', '.jpeg', '.avif', '.jxl'].includes(extension)) {
+    throw new Error(`${path}: not a PNG file; embeddings are read from PNG images only (A1111's sd-ti-embedding text chunk or its pixel border), not from ${extension} images — use the embedding's .pt or .safetensors file, or the PNG preview`);
   }
   const root = decodeTorchSave(bytes, path);
   if (!(root instanceof Map)) throw new Error(`${path}: the pickle holds no dict; not an embedding file`);

@@ -1,8 +1,10 @@
 // The training loop: A1111's textual-inversion loop (modules/textual_inversion/
-// textual_inversion.py, train_embedding) over our parts. Per optimiser step: for each of the
-// gradient-accumulation batches, take the next images of the shuffled epoch, build each
-// prompt (a random template line, tag dropout and shuffle, `[name]`/`[filewords]`), draw a
-// timestep in [0, 1000) and Gaussian noise, run the loss+gradient step and add gradient/N;
+// textual_inversion.py, train_embedding) over our parts. Each image's prompt is a template line
+// drawn once for the run (A1111's dataset), or, with tag shuffle or drop-out, a new line and new
+// tags every time the image is used. Per optimiser step: for each of the gradient-accumulation
+// batches, take the next images of the shuffled epoch and their prompts (`[name]`/`[filewords]`
+// filled, chunked as A1111 chunks them), draw a timestep in [0, 1000) and Gaussian noise, run the
+// loss+gradient step and add gradient/N;
 // then clip, AdamW at the schedule's rate, log, save and preview on their steps.
 // Every random draw comes from one seeded generator in a fixed order, and its state is saved
 // with the run state: stop at N and resume gives the run that never stopped.
@@ -20,7 +22,7 @@ import { adamWStep, type AdamWState } from './optimizer';
 import { choosePromptLine, fillPromptTemplate, type PromptTemplate } from './promptTemplates';
 import type { UniformSource } from './randomSource';
 import { readRunState, runStateFileName, writeRunState, type RunHistory } from './runState';
-import { encodeTrainingPrompt, type PromptTokenizer } from './trainingPrompt';
+import { encodeTrainingPrompt, padToChunks, type EncodedPrompt, type PromptTokenizer } from './trainingPrompt';
 import type { TextualInversionStep, TrainingBatch } from './trainingStep';
 import { readEmbeddingFile, writeEmbeddingPt, writeEmbeddingSafetensors, type Embedding } from './embeddingFile';
 
@@ -103,6 +105,8 @@ export class TrainingLoop {
   private readonly embeddingsDir: string;
   private readonly batchesPerEpoch: number;
   private readonly stepsPerEpoch: number;
+  /** Each image's prompt for the whole run, when tags are neither shuffled nor dropped (A1111's dataset). */
+  private readonly fixedPrompts: string[] | null;
 
   constructor(private readonly o: TrainingLoopOptions) {
     this.config = o.config;
@@ -118,6 +122,11 @@ export class TrainingLoop {
     this.schedule = parseLearningRateSchedule(this.config.learnRate, this.config.maxSteps, this.stepsDone);
     this.clipSchedule = this.config.clipGradMode === 'disabled' ? null : parseLearningRateSchedule(this.config.clipGradValue, this.config.maxSteps, this.stepsDone, 'gradient clipping value');
     this.monitor = new LossMonitor(o.monitor ?? defaultLossMonitorOptions);
+    // A1111 picks each image's template line once, when it builds the dataset, unless tag shuffle
+    // or drop-out is on (then every step builds a new prompt). Drawn before a resumed run restores
+    // the generator, so a resumed run has the lines of the run it continues.
+    const perStep = this.config.shuffleTags || this.config.tagDropOut !== 0;
+    this.fixedPrompts = perStep ? null : o.captions.map((caption) => fillPromptTemplate(choosePromptLine(o.template, o.random), this.config.name, caption));
     this.embeddingsDir = join(o.runDir, 'embeddings');
     mkdirSync(this.embeddingsDir, { recursive: true });
     mkdirSync(join(o.runDir, 'images'), { recursive: true });
@@ -197,6 +206,12 @@ export class TrainingLoop {
     return this.order.permutation.slice(start, start + this.config.batchSize);
   }
 
+  private promptFor(image: number): string {
+    if (this.fixedPrompts) return this.fixedPrompts[image];
+    const line = choosePromptLine(this.o.template, this.o.random);
+    return fillPromptTemplate(line, this.config.name, augmentCaptionTags(this.o.captions[image], this.config, this.o.random));
+  }
+
   /** Draws the next batch (prompts, timesteps, noise) in the generator's fixed order. */
   nextBatch(): TrainingBatch & { prompts: string[] } {
     const images = this.nextImages();
@@ -206,21 +221,24 @@ export class TrainingLoop {
     const noise = new Float32Array(images.length * size);
     const batch: TrainingBatch & { prompts: string[] } = { inputIds: [], slots: [], weights: [], latents, noise, timesteps: [], prompts: [] };
     const normal = () => this.o.random.normal();
+    const encoded: EncodedPrompt[] = [];
     images.forEach((image, row) => {
-      const line = choosePromptLine(this.o.template, this.o.random);
-      const filewords = augmentCaptionTags(this.o.captions[image], this.config, this.o.random);
-      const prompt = fillPromptTemplate(line, this.config.name, filewords);
-      const encoded = encodeTrainingPrompt(this.o.tokenizer, prompt, this.config.name, this.o.embedding.count, this.config.emphasis);
+      const prompt = this.promptFor(image);
+      encoded.push(encodeTrainingPrompt(this.o.tokenizer, prompt, this.config.name, this.o.embedding.count, this.config.emphasis));
       batch.prompts.push(prompt);
-      batch.inputIds.push(encoded.ids);
-      batch.slots.push(encoded.slots);
-      batch.weights.push(encoded.weights);
       const latent = this.o.latents.latent(image, normal);
       if (latent.length !== size) throw new Error(`latent of image ${image} has ${latent.length} values, the step expects ${size} (4×${h}×${w})`);
       latents.set(latent, row * size);
       batch.timesteps.push(Math.min(999, Math.floor(this.o.random.uniform() * 1000)));
       for (let i = 0; i < size; i++) noise[row * size + i] = this.o.random.normal();
     });
+    // A1111 encodes a batch chunk by chunk; a prompt with fewer chunks gets empty ones (BOS + EOS)
+    const chunks = Math.max(...encoded.map((e) => e.chunks));
+    for (const e of encoded.map((p) => padToChunks(p, chunks))) {
+      batch.inputIds.push(e.ids);
+      batch.slots.push(e.slots);
+      batch.weights.push(e.weights);
+    }
     return batch;
   }
 
@@ -274,8 +292,12 @@ export class TrainingLoop {
       const step = this.stepsDone;
       const guidance = this.monitor.observe(step, loss, learningRate, finite, skippedBecause);
       if (Number.isFinite(loss) && finite && (this.bestLoss === null || this.monitor.average < this.bestLoss) && step - this.firstStep >= Math.min(10, this.config.maxSteps)) this.bestLoss = this.monitor.average;
-      this.pendingRows.push({ step, loss, learnRate: learningRate });
-      if (this.config.writeCsvEvery > 0 && step % this.config.writeCsvEvery === 0) this.flushLossRows();
+      // A1111 writes a row for every --csv-every-th step only (and none with 0); a step whose loss is not
+      // finite gets its row too, so the log shows where the run diverged
+      if ((this.config.writeCsvEvery > 0 && step % this.config.writeCsvEvery === 0) || !finite) {
+        this.pendingRows.push({ step, loss, learnRate: learningRate });
+        this.flushLossRows();
+      }
       const rss = process.memoryUsage().rss;
       peakRss = Math.max(peakRss, rss);
       const elapsed = (Date.now() - startedAt) / 1000;
@@ -354,7 +376,11 @@ export class TrainingLoop {
     return { ...this.o.embedding, name: this.config.name, vectors: this.vectors, step };
   }
 
-  /** Writes NAME-STEP (or the final NAME) embedding and the run state; returns the embedding path. */
+  /**
+   * Writes NAME-STEP (or the final NAME) embedding and the run state; returns the embedding path.
+   * NAME-STEP holds the embedding after STEP steps (A1111's NAME-4.pt holds step 3, and it also
+   * writes NAME-<max>.pt: a deliberate difference, see README).
+   */
   save(step: number, final: boolean): string {
     const base = final ? this.config.name : `${this.config.name}-${step}`;
     const path = join(this.embeddingsDir, `${base}.safetensors`);

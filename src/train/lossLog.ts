@@ -1,10 +1,19 @@
 // textual_inversion_loss.csv as A1111 writes it (modules/textual_inversion/textual_inversion.py,
-// write_loss): header `step,epoch,epoch_step,loss,learn_rate`, epoch = (step−1) div epoch
-// length, epoch_step = (step−1) mod epoch length, loss with 7 decimals (f"{loss:.7f}", so a
-// non-finite loss is written as Python writes it: `nan`, `inf`, `-inf`). Rows are appended; the
-// file is rewritten atomically (temporary file + rename) so a kill never leaves a torn row.
+// write_loss, through Python's csv module): header `step,epoch,epoch_step,loss,learn_rate`,
+// epoch = (step−1) div epoch length, epoch_step = (step−1) mod epoch length, loss with 7
+// decimals (f"{loss:.7f}", so a non-finite loss is written as Python writes it: `nan`, `inf`,
+// `-inf`), the rate as Python's str(float) (`1e-05`, `0.005`), every line ended by `\r\n` (the
+// csv module's line terminator). Files with `\n` endings are read too. Which steps get a row is
+// the loop's business (every --csv-every-th). One deliberate difference: `step` is the number of
+// steps done, where A1111 writes its 0-based step index (its first row is step 0, epoch −1; see
+// README "Differences from AUTOMATIC1111"). Rows are appended; the file is rewritten
+// atomically (temporary file + rename) so a kill never leaves a torn row.
 import { existsSync, readFileSync } from 'node:fs';
 import { writeFileAtomicSync } from '../dataset/atomicWrite';
+import { pythonFloatRepr } from './pythonFloat';
+
+/** Python's csv module ends every row, the header included, with CR LF. */
+export const lossLogLineEnd = '\r\n';
 
 export const lossLogHeader = 'step,epoch,epoch_step,loss,learn_rate';
 
@@ -25,7 +34,7 @@ export function formatLossCell(loss: number): string {
 export function formatLossLogRow(row: LossLogRow, epochLength: number): string {
   const epoch = Math.floor((row.step - 1) / epochLength);
   const epochStep = (row.step - 1) % epochLength;
-  return `${row.step},${epoch},${epochStep},${formatLossCell(row.loss)},${row.learnRate}`;
+  return `${row.step},${epoch},${epochStep},${formatLossCell(row.loss)},${pythonFloatRepr(row.learnRate)}`;
 }
 
 export class LossLog {
@@ -54,11 +63,11 @@ export class LossLog {
   append(rows: LossLogRow[]): void {
     if (rows.length === 0) return;
     for (const row of rows) this.lines.push(formatLossLogRow(row, this.epochLength));
-    writeFileAtomicSync(this.path, this.lines.join('\n') + '\n');
+    writeFileAtomicSync(this.path, this.lines.join(lossLogLineEnd) + lossLogLineEnd);
   }
 
   flush(): void {
-    writeFileAtomicSync(this.path, this.lines.join('\n') + '\n');
+    writeFileAtomicSync(this.path, this.lines.join(lossLogLineEnd) + lossLogLineEnd);
   }
 }
 

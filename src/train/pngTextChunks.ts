@@ -2,6 +2,7 @@
 // `sd-ti-embedding` (the embedding, as A1111 stores it in preview images). Latin-1 text goes in
 // tEXt, anything else in an uncompressed iTXt (UTF-8), as PIL's PngInfo.add_text does.
 import { crc32 } from '../dataset/crc32';
+import { pngTexts } from './pngEmbedding';
 
 function chunk(type: string, data: Buffer): Buffer {
   const head = Buffer.alloc(8);
@@ -23,27 +24,7 @@ export function insertPngTextChunks(png: Buffer, texts: Record<string, string>):
   return Buffer.concat([png.subarray(0, ihdrEnd), ...chunks, png.subarray(ihdrEnd)]);
 }
 
+/** The PNG's text chunks, keyword → text (tEXt, zTXt and iTXt; see pngEmbedding.ts). */
 export function readPngTextChunks(png: Buffer): Record<string, string> {
-  const out: Record<string, string> = {};
-  let p = 8;
-  while (p + 8 <= png.length) {
-    const length = png.readUInt32BE(p);
-    const type = png.toString('latin1', p + 4, p + 8);
-    const data = png.subarray(p + 8, p + 8 + length);
-    if (type === 'tEXt') {
-      const zero = data.indexOf(0);
-      out[data.toString('latin1', 0, zero)] = data.toString('latin1', zero + 1);
-    } else if (type === 'iTXt') {
-      const zero = data.indexOf(0);
-      const key = data.toString('latin1', 0, zero);
-      // skip compression flag/method, then language tag and translated keyword (both 0-terminated)
-      let q = zero + 3;
-      q = data.indexOf(0, q) + 1;
-      q = data.indexOf(0, q) + 1;
-      out[key] = data.toString('utf8', q);
-    }
-    if (type === 'IEND') break;
-    p += 12 + length;
-  }
-  return out;
+  return Object.fromEntries(pngTexts(png, 'PNG image'));
 }

@@ -21,6 +21,7 @@ import type { RunConfig } from './config';
 import type { Embedding } from './embeddingFile';
 import { latentScaleFactor } from './latentCache';
 import type { PreviewRenderer } from './loop';
+import { embeddingTextChunk, embeddingTextKey } from './pngEmbedding';
 import { insertPngTextChunks } from './pngTextChunks';
 import { fillPromptTemplate, type PromptTemplate } from './promptTemplates';
 import { encodeTrainingPrompt, type PromptTokenizer } from './trainingPrompt';
@@ -43,10 +44,11 @@ type PreviewEvent = Extract<TrainerEvent, { type: 'preview' }>;
 
 export const samplerLabels = { euler_a: 'Euler a', ddim: 'DDIM' } as const;
 
-/** The fixed preview prompts: the name alone, and the template's first line with empty filewords. */
+/** The fixed preview prompts: the name alone, and the template's first non-empty line with empty filewords. */
 export function defaultPreviewPrompts(config: RunConfig, template: PromptTemplate): string[] {
   if (config.previewPrompts.length) return config.previewPrompts;
-  const line = fillPromptTemplate(template.lines[0], config.name, '').replace(/\s*,\s*$/, '').replace(/^\s*,\s*/, '').replace(/,\s*,/g, ',');
+  // the first line with text (a template may keep empty lines, see promptTemplates.ts)
+  const line = fillPromptTemplate(template.lines.find((l) => l.length > 0) ?? '', config.name, '').replace(/\s*,\s*$/, '').replace(/^\s*,\s*/, '').replace(/,\s*,/g, ',');
   return [...new Set([config.name, line])];
 }
 
@@ -56,20 +58,6 @@ export function generationParameters(p: { prompt: string; negativePrompt: string
   if (p.modelHash) fields.push(`Model hash: ${p.modelHash}`);
   fields.push(`Model: ${p.modelName}`);
   return `${p.prompt}\n${p.negativePrompt ? `Negative prompt: ${p.negativePrompt}\n` : ''}${fields.join(', ')}`;
-}
-
-/** A1111's `sd-ti-embedding` chunk: base64 of JSON with tensors as {"TORCHTENSOR": nested lists}. */
-export function embeddingTextChunk(embedding: Embedding): string {
-  const rows = Array.from({ length: embedding.count }, (_, r) => Array.from(embedding.vectors.subarray(r * embedding.width, (r + 1) * embedding.width)));
-  const data = {
-    string_to_token: { '*': 265 },
-    string_to_param: { '*': { TORCHTENSOR: rows } },
-    name: embedding.name,
-    step: embedding.step ?? 0,
-    sd_checkpoint: embedding.checkpointHash,
-    sd_checkpoint_name: embedding.checkpointName,
-  };
-  return Buffer.from(JSON.stringify(data), 'utf8').toString('base64');
 }
 
 export async function createPreviewRenderer(o: PreviewRendererOptions): Promise<PreviewRenderer & { release(): Promise<void> }> {
@@ -97,18 +85,28 @@ export async function createPreviewRenderer(o: PreviewRendererOptions): Promise<
   );
   const sessions: Session[] = [textSession];
   try {
-    const unetSession = await createCheckpointSession(
-      o.checkpoint,
-      `${name}.preview-unet-${h}x${w}.onnx`,
-      (g, weights) => {
-        const x = g.input('x', 'float32', latentShape);
-        const features = g.input('time_features', 'float32', [1, arch.unet.modelChannels]);
-        const context = g.input('context', 'float32', [1, text.positions, arch.unet.contextDim]);
-        g.output(unetEps(g, weights, arch.unet, x, features, context), 'eps');
-      },
-      sessionOptions,
-    );
-    sessions.push(unetSession);
+    // The UNet's context is 77·k tokens for a prompt of k chunks: one session per k, built on first use.
+    const unetSessions = new Map<number, Promise<Session>>();
+    const unetFor = (chunks: number): Promise<Session> => {
+      let session = unetSessions.get(chunks);
+      if (!session) {
+        session = createCheckpointSession(
+          o.checkpoint,
+          `${name}.preview-unet-${h}x${w}${chunks > 1 ? `-${chunks}chunks` : ''}.onnx`,
+          (g, weights) => {
+            const x = g.input('x', 'float32', latentShape);
+            const features = g.input('time_features', 'float32', [1, arch.unet.modelChannels]);
+            const context = g.input('context', 'float32', [1, text.positions * chunks, arch.unet.contextDim]);
+            g.output(unetEps(g, weights, arch.unet, x, features, context), 'eps');
+          },
+          sessionOptions,
+        );
+        unetSessions.set(chunks, session);
+        session.then((s) => sessions.push(s), () => unetSessions.delete(chunks));
+      }
+      return session;
+    };
+    await unetFor(1);
     const vaeSession = await createCheckpointSession(
       o.checkpoint,
       `${name}.preview-vae-decode-${h}x${w}.onnx`,
@@ -120,23 +118,30 @@ export async function createPreviewRenderer(o: PreviewRendererOptions): Promise<
     );
     sessions.push(vaeSession);
 
+    // A1111 encodes each chunk of 77 on its own (emphasis rescaled per chunk) and concatenates them.
+    const t = text.positions;
     const encode = async (prompt: string, vectors: Float32Array): Promise<Float32Array> => {
       const e = encodeTrainingPrompt(o.tokenizer, prompt, config.name, n, config.emphasis);
-      const placement = new Float32Array(text.positions * n);
-      for (const [position, row] of e.slots) placement[position * n + row] = 1;
-      const out = await textSession.run({
-        emb: { dtype: 'float32', shape: [n, text.width], data: vectors },
-        input_ids: { dtype: 'int64', shape: [1, text.positions], data: BigInt64Array.from(e.ids, (v) => BigInt(v)) },
-        placement: { dtype: 'float32', shape: [1, text.positions, n], data: placement },
-        token_weights: { dtype: 'float32', shape: [1, text.positions, 1], data: Float32Array.from(e.weights) },
-      });
-      return Float32Array.from(out.cond.data as Float32Array);
+      const cond = new Float32Array(e.chunks * t * text.width);
+      for (let c = 0; c < e.chunks; c++) {
+        const placement = new Float32Array(t * n);
+        for (const [position, row] of e.slots) if (position >= c * t && position < (c + 1) * t) placement[(position - c * t) * n + row] = 1;
+        const out = await textSession.run({
+          emb: { dtype: 'float32', shape: [n, text.width], data: vectors },
+          input_ids: { dtype: 'int64', shape: [1, t], data: BigInt64Array.from(e.ids.slice(c * t, (c + 1) * t), (v) => BigInt(v)) },
+          placement: { dtype: 'float32', shape: [1, t, n], data: placement },
+          token_weights: { dtype: 'float32', shape: [1, t, 1], data: Float32Array.from(e.weights.slice(c * t, (c + 1) * t)) },
+        });
+        cond.set(out.cond.data as Float32Array, c * t * text.width);
+      }
+      return cond;
     };
-    const predictNoise = async (x: Float32Array, t: number, context: Float32Array): Promise<Float32Array> => {
-      const out = await unetSession.run({
+    const predictNoise = async (x: Float32Array, timestep: number, context: Float32Array): Promise<Float32Array> => {
+      const chunks = context.length / (t * arch.unet.contextDim);
+      const out = await (await unetFor(chunks)).run({
         x: { dtype: 'float32', shape: latentShape, data: x },
-        time_features: { dtype: 'float32', shape: [1, arch.unet.modelChannels], data: timestepFeatures([t], arch.unet.modelChannels) },
-        context: { dtype: 'float32', shape: [1, text.positions, arch.unet.contextDim], data: context },
+        time_features: { dtype: 'float32', shape: [1, arch.unet.modelChannels], data: timestepFeatures([timestep], arch.unet.modelChannels) },
+        context: { dtype: 'float32', shape: [1, t * chunks, arch.unet.contextDim], data: context },
       });
       return out.eps.data as Float32Array;
     };
@@ -197,7 +202,7 @@ export async function createPreviewRenderer(o: PreviewRendererOptions): Promise<
           const texts: Record<string, string> = {
             parameters: generationParameters({ prompt, negativePrompt: config.previewNegativePrompt, steps: config.previewSteps, sampler, cfgScale: config.previewCfgScale, seed: config.previewSeed, width: config.width, height: config.height, modelHash: hashes?.shortHash ?? null, modelName: o.checkpoint.name }),
           };
-          if (config.saveImageWithEmbedding) texts['sd-ti-embedding'] = embeddingTextChunk({ ...o.embedding, vectors, step });
+          if (config.saveImageWithEmbedding) texts[embeddingTextKey] = embeddingTextChunk({ ...o.embedding, vectors, step });
           const path = previewPath(step, index);
           await writeFileAtomic(path, insertPngTextChunks(png, texts));
           events.push({ type: 'preview', step, path, prompt, negativePrompt: config.previewNegativePrompt, seed: config.previewSeed, sampler, samplingSteps: config.previewSteps, differenceFromPrevious: difference });
@@ -205,6 +210,7 @@ export async function createPreviewRenderer(o: PreviewRendererOptions): Promise<
         return events;
       },
       async release() {
+        await Promise.allSettled(unetSessions.values());
         for (const s of sessions) await s.release();
       },
     };

@@ -1,6 +1,10 @@
 // Prompt templates (A1111's textual_inversion_templates): one prompt per line, `[name]` becomes
-// the embedding name and `[filewords]` the image's caption. Each training sample takes a random
-// line. We ship our own subject / subject_filewords / style / style_filewords files.
+// the embedding name and `[filewords]` the image's caption. Each image takes a random line (see
+// loop.ts for when it is drawn). Lines are read as A1111 reads them (Python's readlines with
+// universal newlines: `\n`, `\r\n` and a lone `\r` end a line; each line stripped) and, as
+// there, an empty line is a prompt too: the empty prompt, drawn as often as any other line, which
+// trains nothing (the embedding is not in it). The template check warns about such lines. We ship
+// our own subject / subject_filewords / style / style_filewords files.
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { UniformSource } from './randomSource';
@@ -11,6 +15,8 @@ export interface PromptTemplate {
   name: string;
   path: string;
   lines: string[];
+  /** What the template check found (empty lines), for the run's log. */
+  warnings: string[];
 }
 
 /** The shipped templates folder, found from the source tree or from the bundle in dist/. */
@@ -34,11 +40,23 @@ export function loadPromptTemplate(nameOrPath: string): PromptTemplate {
   return parsePromptTemplate(text, isShipped ? nameOrPath : path, path);
 }
 
+// Python's str.strip(): its whitespace (str.isspace) includes U+001C–U+001F and U+0085, not U+FEFF
+const pythonStrip = /^[\s\x1c-\x1f\x85]+|[\s\x1c-\x1f\x85]+$/g;
+
 export function parsePromptTemplate(text: string, name: string, path = name): PromptTemplate {
-  // A1111 strips each line and drops empty ones.
-  const lines = text.split(/\r?\n/).map((l) => l.trim()).filter((l) => l.length > 0);
-  if (lines.length === 0) throw new Error(`template ${path} has no prompt lines; write one prompt per line using [name] and optionally [filewords]`);
-  return { name, path, lines };
+  const raw = text.split(/\r\n|\r|\n/);
+  // readlines() has no line after a final line break
+  if (raw.length > 0 && raw[raw.length - 1] === '') raw.pop();
+  const lines = raw.map((l) => l.replace(pythonStrip, ''));
+  if (lines.every((l) => l.length === 0)) throw new Error(`template ${path} has no prompt lines; write one prompt per line using [name] and optionally [filewords]`);
+  const empty = lines.flatMap((l, i) => (l.length === 0 ? [i + 1] : []));
+  const warnings =
+    empty.length === 0
+      ? []
+      : [
+          `template ${path}: ${empty.length === 1 ? `line ${empty[0]} is` : `lines ${empty.join(', ')} are`} empty; AUTOMATIC1111 and this trainer use an empty line as a prompt (the empty prompt, drawn ${empty.length} time(s) in ${lines.length}), which trains nothing — delete ${empty.length === 1 ? 'it' : 'them'}`,
+        ];
+  return { name, path, lines, warnings };
 }
 
 export function templateUsesFilewords(template: PromptTemplate): boolean {

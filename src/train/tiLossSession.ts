@@ -1,9 +1,13 @@
-// The textual-inversion step as one ONNX graph, built once per run from the SD graph builders:
-// token embeddings with the trained vectors placed by a [B, 77, n] matrix, the CLIP text
-// encoder (CLIP skip), optional A1111 emphasis (hidden·weights, rescaled to the original mean),
-// the UNet on noisy = √ā·x0 + √(1−ā)·noise, loss = mean((eps − noise)²), and d loss / d emb by
-// reverse-mode autodiff. Noising coefficients and timestep features come from the host in
-// float64, as the reference computes them.
+// The textual-inversion step as one ONNX graph, built from the SD graph builders: token
+// embeddings with the trained vectors placed by a [B, 77·k, n] matrix, the CLIP text encoder
+// (CLIP skip) on each of the prompt's k chunks of 77, optional A1111 emphasis (hidden·weights,
+// each chunk rescaled to its original mean over the batch, as A1111 does chunk by chunk), the
+// chunks concatenated into the UNet's context [B, 77·k, C], the UNet on
+// noisy = √ā·x0 + √(1−ā)·noise, loss = mean((eps − noise)²), and d loss / d emb by reverse-mode
+// autodiff. Noising coefficients and timestep features come from the host in float64, as the
+// reference computes them. Shapes are static, so each chunk count k has its own graph and
+// session, built the first time a batch needs it (prompts over 75 tokens or with BREAK); on a GPU
+// each session holds its own copy of the weights.
 import { join } from 'node:path';
 import { grad, type Graph, type Session, type ProviderChoice } from '../onnx';
 import type { Sd1Architecture } from '../sd/architecture';
@@ -31,28 +35,42 @@ export interface TiLossSessionOptions {
   intraOpThreads?: number;
   disablePrepacking?: boolean;
   disableCpuMemArena?: boolean;
+  /** Called before a graph for a new chunk count is built (it takes a while). */
+  onBuildGraph?: (chunks: number) => void;
 }
 
+export type TiLossGraphOptions = Omit<TiLossSessionOptions, 'provider' | 'cacheDir' | 'onBuildGraph'> & {
+  /** Chunks of 77 tokens per prompt (default 1). */
+  chunks?: number;
+};
+
 /** Adds the step's inputs, nodes and outputs (`loss`, `grad`) to `g`. */
-export function buildTiLossGraph(g: Graph, weights: CheckpointWeights, options: Omit<TiLossSessionOptions, 'provider' | 'cacheDir'>): void {
+export function buildTiLossGraph(g: Graph, weights: CheckpointWeights, options: TiLossGraphOptions): void {
   const { architecture: arch, vectors, batchSize: b, latentHeight: h, latentWidth: w } = options;
+  const k = options.chunks ?? 1;
   const text = arch.textEncoder;
+  const t = text.positions;
   const emb = g.input('emb', 'float32', [vectors, text.width]);
-  const inputIds = g.input('input_ids', 'int64', [b, text.positions]);
-  const placement = g.input('placement', 'float32', [b, text.positions, vectors]);
+  const inputIds = g.input('input_ids', 'int64', [b, t * k]);
+  const placement = g.input('placement', 'float32', [b, t * k, vectors]);
   const x0 = g.input('x0', 'float32', [b, arch.unet.inChannels, h, w]);
   const noise = g.input('noise', 'float32', [b, arch.unet.inChannels, h, w]);
   const signal = g.input('signal_scale', 'float32', [b, 1, 1, 1]);
   const noiseScale = g.input('noise_scale', 'float32', [b, 1, 1, 1]);
   const timeFeatures = g.input('time_features', 'float32', [b, arch.unet.modelChannels]);
-  const tokens = clipTokenEmbeddings(g, weights, text, inputIds, { emb, placement });
+  // each chunk is its own CLIP sequence: [B, 77·k] → [B·k, 77]
+  const chunkIds = k === 1 ? inputIds : g.reshape(inputIds, [b * k, t]);
+  const chunkPlacement = k === 1 ? placement : g.reshape(placement, [b * k, t, vectors]);
+  const tokens = clipTokenEmbeddings(g, weights, text, chunkIds, { emb, placement: chunkPlacement });
   let cond = clipTextHidden(g, weights, text, tokens, [options.clipSkip])[0];
   if (options.emphasis) {
-    const tokenWeights = g.input('token_weights', 'float32', [b, text.positions, 1]);
-    const weighted = g.mul(cond, tokenWeights);
-    // A1111: z·w, then × mean(z)/mean(z·w) over the whole batch tensor
-    cond = g.mul(weighted, g.div(g.reduceMean(cond), g.reduceMean(weighted)));
+    const tokenWeights = g.input('token_weights', 'float32', [b, t * k, 1]);
+    // A1111: per chunk, z·w, then × mean(z)/mean(z·w) over that chunk of every batch row
+    const z = g.reshape(cond, [b, k, t, text.width]);
+    const weighted = g.mul(z, g.reshape(tokenWeights, [b, k, t, 1]));
+    cond = g.mul(weighted, g.div(g.reduceMean(z, [0, 2, 3]), g.reduceMean(weighted, [0, 2, 3])));
   }
+  if (k > 1 || options.emphasis) cond = g.reshape(cond, [b, t * k, text.width]);
   const noisy = g.add(g.mul(x0, signal), g.mul(noise, noiseScale));
   const eps = unetEps(g, weights, arch.unet, noisy, timeFeatures, cond);
   const diff = g.sub(eps, noise);
@@ -67,10 +85,13 @@ export class TiLossSession implements TextualInversionStep {
   readonly latentWidth: number;
   readonly batchSize: number;
 
+  private readonly sessions = new Map<number, Promise<Session>>();
+
   private constructor(
     private readonly session: Session,
     private readonly options: TiLossSessionOptions,
   ) {
+    this.sessions.set(1, Promise.resolve(session));
     this.latentHeight = options.latentHeight;
     this.latentWidth = options.latentWidth;
     this.batchSize = options.batchSize;
@@ -85,9 +106,30 @@ export class TiLossSession implements TextualInversionStep {
   }
 
   static async create(options: TiLossSessionOptions): Promise<TiLossSession> {
-    const name = `${options.checkpoint.name}.ti-step-${options.batchSize}x${options.latentHeight}x${options.latentWidth}.onnx`;
-    const session = await createCheckpointSession(options.checkpoint, name, (g, weights) => buildTiLossGraph(g, weights, options), options);
-    return new TiLossSession(session, options);
+    return new TiLossSession(await TiLossSession.createFor(options, 1), options);
+  }
+
+  private static createFor(options: TiLossSessionOptions, chunks: number): Promise<Session> {
+    const name = `${options.checkpoint.name}.ti-step-${options.batchSize}x${options.latentHeight}x${options.latentWidth}${chunks > 1 ? `-${chunks}chunks` : ''}.onnx`;
+    return createCheckpointSession(options.checkpoint, name, (g, weights) => buildTiLossGraph(g, weights, { ...options, chunks }), options);
+  }
+
+  /** The session for prompts of `chunks` chunks, built on first use. */
+  private sessionFor(chunks: number): Promise<Session> {
+    let session = this.sessions.get(chunks);
+    if (!session) {
+      this.options.onBuildGraph?.(chunks);
+      session = TiLossSession.createFor(this.options, chunks);
+      this.sessions.set(chunks, session);
+      // a failed build is not remembered: the next batch of that size tries again and reports it
+      session.catch(() => this.sessions.delete(chunks));
+    }
+    return session;
+  }
+
+  /** Chunk counts whose sessions exist (1 always). */
+  get chunkCounts(): number[] {
+    return [...this.sessions.keys()].sort((a, b) => a - b);
   }
 
   /** The feeds for one batch (exported for evaluation code and tests). */
@@ -95,7 +137,10 @@ export class TiLossSession implements TextualInversionStep {
     const { architecture: arch, vectors: n } = this.options;
     const b = batch.inputIds.length;
     if (b !== this.batchSize) throw new Error(`the step was built for batches of ${this.batchSize}, got ${b}`);
-    const length = arch.textEncoder.positions;
+    const length = batch.inputIds[0].length;
+    if (length % arch.textEncoder.positions !== 0 || batch.inputIds.some((row) => row.length !== length)) {
+      throw new Error(`every prompt of a batch needs the same number of ${arch.textEncoder.positions}-token chunks (got rows of ${batch.inputIds.map((r) => r.length).join(', ')} ids)`);
+    }
     const placement = new Float32Array(b * length * n);
     batch.slots.forEach((slots, row) => {
       for (const [position, i] of slots) placement[(row * length + position) * n + i] = 1;
@@ -123,12 +168,16 @@ export class TiLossSession implements TextualInversionStep {
   }
 
   async run(batch: TrainingBatch, vectors: Float32Array): Promise<TrainingStepResult> {
-    const out = await this.session.run(this.feeds(batch, vectors));
+    const feeds = this.feeds(batch, vectors);
+    const session = await this.sessionFor(batch.inputIds[0].length / this.options.architecture.textEncoder.positions);
+    const out = await session.run(feeds);
     return { loss: Number((out.loss.data as Float32Array)[0]), gradient: Float32Array.from(out.grad.data as Float32Array) };
   }
 
   async release(): Promise<void> {
-    await this.session.release();
+    const sessions = [...this.sessions.values()];
+    this.sessions.clear();
+    for (const session of await Promise.allSettled(sessions)) if (session.status === 'fulfilled') await session.value.release();
   }
 }
 

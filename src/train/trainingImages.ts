@@ -1,13 +1,14 @@
 // The training set as A1111 reads it (modules/textual_inversion/dataset.py): every image in the
-// dataset folder (top level), its caption from the same-named .txt file (or, without one, the
-// file name's words), resized to the training size with a bicubic filter (no crop), as
-// float CHW values in [-1, 1] for the VAE encoder. What may be trained is decided by the
-// dataset index, the same verdicts lint gives: an image that cannot be decoded, a caption
-// that cannot be read as UTF-8 text, or a link that loops or leaves the dataset is skipped
-// with lint's message — never trained on a guess.
+// dataset folder (top level), its caption from the same-named .txt file (or, without one, from
+// the file name as A1111 makes it: see dataset/fileNameCaption.ts), resized to the training size
+// with a bicubic filter (no crop), as float CHW values in [-1, 1] for the VAE encoder. What may
+// be trained is decided by the dataset index, the same verdicts lint gives: an image that cannot
+// be decoded, a caption that cannot be read as UTF-8 text, or a link that loops or leaves the
+// dataset is skipped with lint's message — never trained on a guess.
 import { statSync } from 'node:fs';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { DatasetIndex } from '../dataset/datasetIndex';
+import { captionFromFileName } from '../dataset/fileNameCaption';
 import { decodeImage, sharpFromRgb } from '../dataset/imageLoading';
 
 export interface TrainingImage {
@@ -63,14 +64,9 @@ export async function listTrainingImages(folder: string): Promise<TrainingImages
       skipped.push({ path: entry.path, problem: `${index.displayName(entry.path)} could not be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); it is skipped.` });
       continue;
     }
-    images.push({ path: entry.path, caption: caption?.caption ? caption.caption.text.trim() : captionFromFileName(stem), size: stat.size, mtimeMs: stat.mtimeMs, width: entry.width, height: entry.height });
+    images.push({ path: entry.path, caption: caption?.caption ? caption.caption.text.trim() : captionFromFileName(stem).caption, size: stat.size, mtimeMs: stat.mtimeMs, width: entry.width, height: entry.height });
   }
   return { images, skipped, index };
-}
-
-/** A1111 without a caption file: the file name without its leading number, '_' as spaces. */
-export function captionFromFileName(stem: string): string {
-  return stem.replace(/^\d+-/, '').replace(/_/g, ' ').trim();
 }
 
 /** Decodes and resizes to width × height; returns [3, height, width] values in [-1, 1]. */

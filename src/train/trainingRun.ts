@@ -109,6 +109,7 @@ export async function runTraining(input: RunConfig, control: TrainingRunControl)
       emit({ type: 'log', level: 'info', message: 'no CLIP tokenizer files found: using byte-level tokens (fine for the random demo model only)' });
     }
     const template = asInputError(() => loadPromptTemplate(config.template));
+    for (const warning of template.warnings) emit({ type: 'log', level: 'warning', message: warning });
     const dataset = await listTrainingImages(config.data).catch((error: Error) => {
       throw new RunConfigError(error.message);
     });
@@ -212,6 +213,7 @@ export async function runTraining(input: RunConfig, control: TrainingRunControl)
       provider: config.provider,
       cacheDir,
       intraOpThreads: control.intraOpThreads,
+      onBuildGraph: (chunks) => emit({ type: 'log', level: 'info', message: `a prompt of ${chunks} chunks of 75 tokens (long caption or BREAK): building the training graph for a ${77 * chunks}-token context once` }),
     });
     let preview: PreviewRenderer | undefined;
     try {

@@ -70,3 +70,22 @@ test('random-model writes a tiny SD1 checkpoint, refuses to overwrite without --
   // rewritten with the tiny default dtype: float32 weights and buffers, int64 position_ids
   assert.deepEqual(JSON.parse(info.stdout).dtypes, { F32: 530, I64: 1 });
 });
+
+test("model-info on an embedding: name, vectors, step and A1111's hash (sha256 of the file, 12 digits)", async () => {
+  // `sha256sum test/train/data/a1111-embedding.png`, run once by hand
+  const png = join(__dirname, '../train/data/a1111-embedding.png');
+  const sha = 'cae52e7d0cad4ed726fc259347cf2bf2b052e550e727595fbb5cda87db219960';
+  const text = await capturedRun(modelInfoCommand, [png]);
+  assert.equal(text.status, 0, text.stderr);
+  assert.match(text.stdout, /a textual-inversion embedding/);
+  assert.match(text.stdout, /vectors: +2 × 768 \(SD1\.x\)/);
+  assert.match(text.stdout, /step: +39/);
+  assert.match(text.stdout, new RegExp(`A1111 hash: +${sha.slice(0, 12)} \\(sha256 ${sha}\\)`));
+  const emb = join(scratch, 'emb.safetensors');
+  writeSafetensors(emb, [{ name: 'emb_params', dtype: 'F32', shape: [1, 768], data: new Float32Array(768) }], { name: 'emb', step: '5' });
+  const json = await capturedRun(modelInfoCommand, [emb, '--json']);
+  assert.equal(json.status, 0, json.stderr);
+  const info = JSON.parse(json.stdout);
+  assert.deepEqual([info.kind, info.name, info.vectors, info.width, info.step], ['embedding', 'emb', 1, 768, 5]);
+  assert.equal(info.hash, info.sha256.slice(0, 12));
+});

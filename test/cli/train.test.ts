@@ -96,6 +96,11 @@ test('train with an absurd learning rate: warned at the start, the exploding upd
     const finished = events.at(-1);
     assert.deepEqual(finished?.type === 'finished' && [finished.reason, finished.step, finished.embeddingPath], ['diverged', 1, null]);
     assert.ok(!existsSync(join(jsonOut, 'embeddings', 'nantest.safetensors')));
+    // --csv-every is 500 (A1111's default): the only row is the step that was undone, the rate as
+    // Python writes it (str(1e39) == '1e+39')
+    const csv = readFileSync(join(jsonOut, 'textual_inversion_loss.csv'), 'utf8').split('\r\n');
+    assert.equal(csv.length, 3);
+    assert.match(csv[1], new RegExp(`^1,0,0,\\d+\\.\\d{7},${rate.replace('e', 'e\\+')}$`));
   }
   const text = cli('train', ...tiny, '--name', 'nantest', '--vectors', '2', '--steps', '4', '--save-every', '0', '--preview-every', '0', '--lr', '1e39', '--out', join(root, 'explode-text'));
   assert.equal(text.status, 1, text.stderr);

@@ -130,7 +130,7 @@ test('start, progress, pause/resume, change the learning rate, stop: through the
   assert.deepEqual(file.tensors.get('emb_params')?.shape, [2, 64]);
   file.close();
 
-  const csv = readFileSync(join(out, 'textual_inversion_loss.csv'), 'utf8').trim().split('\n');
+  const csv = readFileSync(join(out, 'textual_inversion_loss.csv'), 'utf8').trim().split('\r\n');
   assert.equal(csv[0], 'step,epoch,epoch_step,loss,learn_rate');
   const rates = new Map(csv.slice(1).map((line) => line.split(',')).map((cells) => [Number(cells[0]), Number(cells[4])]));
   assert.equal(rates.get(1), 0.005);

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { ClipTokenizer, clipBosId, clipEosId } from '../../src/sd/clipTokenizer';
+import { fixText } from '../../src/sd/textFix';
 
 const bpePath = join(__dirname, '../../../shared/clip-vocab/bpe_simple_vocab_16e6.txt.gz');
 const tokenizer = ClipTokenizer.fromBpeFile(bpePath);
@@ -150,4 +151,29 @@ test('a counting-only tokenizer counts what the full one tokenizes, from either 
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+// Independent expected values: test/sd/data/clipTokenizerExpected.json was written by
+// scripts/reference/clip_tokenizer_expected.py with the real ftfy 6.3.1 (fix_text) and the
+// `regex` module doing transformers' CLIPTokenizer clean-up, and the Rust `tokenizers` BPE of
+// transformers 5 doing the merges — what AUTOMATIC1111 and ComfyUI compute for these strings.
+interface ExpectedCase {
+  text: string;
+  fixText: string;
+  ids: number[];
+}
+const expected = JSON.parse(readFileSync(join(__dirname, 'data/clipTokenizerExpected.json'), 'utf8')) as { cases: ExpectedCase[] };
+
+test('ftfy.fix_text as ftfy 6.3.1 computes it: HTML, widths, ligatures, quotes, control characters', () => {
+  assert.ok(expected.cases.length > 80);
+  const wrong = expected.cases.filter((c) => fixText(c.text) !== c.fixText).map((c) => `${JSON.stringify(c.text)}: ${JSON.stringify(fixText(c.text))} ≠ ${JSON.stringify(c.fixText)}`);
+  assert.deepEqual(wrong, []);
+});
+
+test('token ids equal transformers CLIPTokenizer with ftfy on unicode, HTML and control-character strings', () => {
+  const wrong = expected.cases.filter((c) => JSON.stringify(tokenizer.tokenize(c.text)) !== JSON.stringify(c.ids)).map((c) => `${JSON.stringify(c.text)}: [${tokenizer.tokenize(c.text)}] ≠ [${c.ids}]`);
+  assert.deepEqual(wrong, []);
+  // the counting-only tokenizer counts the same texts alike
+  const counting = ClipTokenizer.fromBpeFile(bpePath, true);
+  for (const c of expected.cases) assert.equal(counting.tokenCount(c.text), c.ids.length, c.text);
 });

@@ -26,8 +26,21 @@ test('dropout happens before shuffle', () => {
   assert.equal(augmentCaptionTags('a,b,c', { shuffleTags: true, tagDropOut: 0.5 }, scriptedSource([0.9, 0.1, 0.9, 0.0])), 'c,a');
 });
 
-test('templates: [filewords] and [name] are filled; lines are trimmed, empty ones dropped', () => {
-  const t = parsePromptTemplate('  a picture of [name], [filewords]  \n\n[filewords], art by [name]\n', 'mine');
+// What A1111 reads from these files: [x.strip() for x in open(path).readlines()], run in python3
+// 3.11 on files written with newline='' (output pasted here).
+const pythonLines: [string, string[]][] = [["a\n\nb\n", ["a", "", "b"]], ["a\r\rb", ["a", "", "b"]], ["a\r\nb\r\n\r\n", ["a", "b", ""]], ["  x  \n\u001c y \u0085\n", ["x", "y"]], ["a\n\nb", ["a", "", "b"]], ["one", ["one"]], ["a\n\n", ["a", ""]]];
+
+test("templates are read as A1111 reads them: lone CR ends a line, empty lines are prompts, with a warning", () => {
+  for (const [text, lines] of pythonLines) assert.deepEqual(parsePromptTemplate(text, 't').lines, lines, JSON.stringify(text));
+  const t = parsePromptTemplate('a\n\nb\n', 'mine.txt');
+  // random.choice over three lines: u in [1/3, 2/3) draws the empty one
+  assert.equal(choosePromptLine(t, scriptedSource([0.4])), '');
+  assert.deepEqual(t.warnings, ['template mine.txt: line 2 is empty; AUTOMATIC1111 and this trainer use an empty line as a prompt (the empty prompt, drawn 1 time(s) in 3), which trains nothing — delete it']);
+  assert.deepEqual(parsePromptTemplate('a\nb', 't').warnings, []);
+});
+
+test('templates: [filewords] and [name] are filled; lines are trimmed', () => {
+  const t = parsePromptTemplate('  a picture of [name], [filewords]  \n[filewords], art by [name]\n', 'mine');
   assert.deepEqual(t.lines, ['a picture of [name], [filewords]', '[filewords], art by [name]']);
   assert.equal(fillPromptTemplate(t.lines[1], 'miku', 'blue hair, smile'), 'blue hair, smile, art by miku');
   assert.equal(choosePromptLine(t, scriptedSource([0.49])), t.lines[0]);

@@ -70,6 +70,13 @@ test('the reader refuses pickles that call anything but tensor rebuilding, and d
   assert.throws(() => decodeTorchSave(odd, 'odd.pt'), /odd\.pt: storage 0 holds 7 bytes, not a whole number of F32 values — the file is damaged/);
 });
 
+test('an archive with two data.pkl files is refused as ambiguous (A1111: "Multiple data.pkl found"), not read at random', () => {
+  const good = readZip(encodeTorchSave({ string_to_param: { '*': new TorchTensor([1, 2], Float32Array.from([1, 2])) } }), 'x');
+  const other = readZip(encodeTorchSave({ string_to_param: { '*': new TorchTensor([1, 2], Float32Array.from([9, 9])) } }), 'x');
+  const twoPickles = writeStoredZip([...[...good].map(([name, data]) => ({ name, data })), ...[...other].map(([name, data]) => ({ name: name.replace('archive/', 'other/'), data }))]);
+  assert.throws(() => decodeTorchSave(twoPickles, 'two.pt'), /two\.pt: the ZIP holds 2 data\.pkl files \(archive\/data\.pkl, other\/data\.pkl\), so what it contains is ambiguous — AUTOMATIC1111 refuses it as well/);
+});
+
 // A1111's modules/safe.py restricted unpickler, reduced to its decision: the zip record names
 // and the globals it allows. If our file passes this and torch.load reads it, A1111 loads it.
 const a1111Check = `

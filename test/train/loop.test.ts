@@ -196,10 +196,10 @@ test('a NaN loss: progress says null, the step is skipped, diverged says so and 
   const fiveSteps = makeLoop(mkdtempSync(join(tmpdir(), 'loop-nan5-')), { maxSteps: 5, saveEvery: 4 });
   await fiveSteps.run();
   assert.deepEqual([...loop.currentVectors], [...fiveSteps.currentVectors]);
-  // The log was flushed although the run ended without a final save; step 6 is written as A1111 would.
-  const csv = readFileSync(join(dir, 'textual_inversion_loss.csv'), 'utf8').trim().split('\n');
-  assert.equal(csv.length, 7);
-  assert.equal(csv[6], '6,5,0,nan,0.005');
+  // The log was flushed although the run ended without a final save. With --csv-every 500 no
+  // step gets a row (A1111's rule: every 500th), except the one whose loss was not finite.
+  const csv = readFileSync(join(dir, 'textual_inversion_loss.csv'), 'utf8').split('\r\n');
+  assert.deepEqual(csv, ['step,epoch,epoch_step,loss,learn_rate', '6,5,0,nan,0.005', '']);
 });
 
 test('with auto-rollback, a NaN loss rolls back to the best save and goes on at the next lower rate', async () => {
@@ -223,6 +223,37 @@ test('with auto-rollback, a NaN loss rolls back to the best save and goes on at 
   ]);
   assert.ok(events.some((e) => e.type === 'learningRateChanged' && e.step === 6 && e.learningRate === 0.0001));
   assert.ok(events.some((e) => e.type === 'log' && /rolled back to .*testemb-4\.safetensors/.test(e.message)));
-  const csv = readFileSync(join(dir, 'textual_inversion_loss.csv'), 'utf8').trim().split('\n');
+  const csv = readFileSync(join(dir, 'textual_inversion_loss.csv'), 'utf8').trim().split('\r\n');
   assert.deepEqual(csv.slice(6, 8), ['6,5,0,nan,0.005', `7,6,0,${progress[6].loss!.toFixed(7)},0.0001`]);
+});
+
+test("--csv-every N: a row only for every N-th step, as A1111's write_loss", async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'loop-csv-'));
+  const loop = makeLoop(dir, { maxSteps: 12, saveEvery: 5, writeCsvEvery: 4 });
+  await loop.run();
+  const rows = readFileSync(join(dir, 'textual_inversion_loss.csv'), 'utf8').split('\r\n').slice(1, -1);
+  assert.deepEqual(rows.map((r) => r.split(',')[0]), ['4', '8', '12']);
+  const none = mkdtempSync(join(tmpdir(), 'loop-csv0-'));
+  await makeLoop(none, { maxSteps: 3, saveEvery: 0, writeCsvEvery: 0 }).run();
+  // 0 turns the log off: A1111 then writes no file at all
+  assert.equal(existsSync(join(none, 'textual_inversion_loss.csv')), false);
+});
+
+test("without tag shuffle or drop-out each image keeps one template line for the whole run (A1111's dataset)", () => {
+  const loop = makeLoop(mkdtempSync(join(tmpdir(), 'loop-lines-')), { shuffleTags: false, tagDropOut: 0, gradientAccumulation: 1 });
+  const seen = new Map<string, Set<string>>();
+  // 5 images, batches of 2: 2 batches an epoch; 8 batches are 4 epochs
+  for (let b = 0; b < 8; b++) {
+    for (const prompt of loop.nextBatch().prompts) {
+      const caption = prompt.replace('a picture of testemb, ', '').replace(', art by testemb', '');
+      seen.set(caption, (seen.get(caption) ?? new Set()).add(prompt));
+    }
+  }
+  assert.ok(seen.size >= 4, `${seen.size} images seen`);
+  for (const [caption, prompts] of seen) assert.equal(prompts.size, 1, `${caption}: ${[...prompts].join(' | ')}`);
+  // with shuffling the line is drawn again each time (the default makeLoop has shuffle and drop-out on)
+  const shuffled = makeLoop(mkdtempSync(join(tmpdir(), 'loop-lines2-')), { gradientAccumulation: 1 });
+  const lines = new Set<string>();
+  for (let b = 0; b < 8; b++) for (const prompt of shuffled.nextBatch().prompts) lines.add(prompt.startsWith('a picture of') ? 'first' : 'second');
+  assert.equal(lines.size, 2);
 });

@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { insertPngTextChunks, readPngTextChunks } from '../../src/train/pngTextChunks';
-import { defaultPreviewPrompts, embeddingTextChunk, generationParameters } from '../../src/train/previewRenderer';
+import { defaultPreviewPrompts, generationParameters } from '../../src/train/previewRenderer';
+import { embeddingTextChunk } from '../../src/train/pngEmbedding';
 import { mergeRunConfig } from '../../src/train/config';
 import { parsePromptTemplate } from '../../src/train/promptTemplates';
 
@@ -21,6 +22,7 @@ test('fixed preview prompts: the name alone and the first template line without 
   const config = mergeRunConfig({ name: 'miku' });
   assert.deepEqual(defaultPreviewPrompts(config, parsePromptTemplate('a picture of [name], [filewords]\nx [name]', 't')), ['miku', 'a picture of miku']);
   assert.deepEqual(defaultPreviewPrompts(mergeRunConfig({ name: 'miku', previewPrompts: ['p1'] }), parsePromptTemplate('[name]', 't')), ['p1']);
+  assert.deepEqual(defaultPreviewPrompts(config, parsePromptTemplate('\nart of [name]', 't')), ['miku', 'art of miku']);
 });
 
 test('text chunks survive a round trip and decoders (sharp; PIL when present) read them', async () => {

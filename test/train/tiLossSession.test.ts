@@ -105,3 +105,38 @@ test('overfitting one fixed (latent, t, noise): the loss falls by at least 5% in
   assert.ok(last < 0.95 * first, `loss ${first} → ${last}`);
   await s.release();
 });
+
+// Prompts over 75 tokens (or with BREAK) are encoded chunk by chunk and concatenated, as A1111
+// does: the UNet's cross-attention then sees a context of 77·k tokens. Two checks that need no
+// second implementation: attention over [c; c] equals attention over c, so a prompt whose two
+// chunks are the same must give the one-chunk loss and gradient (emphasis included: each chunk
+// is rescaled to its own mean); and for two different chunks the gradient must be the
+// derivative of the loss (central difference).
+test('two chunks of 77: a repeated chunk gives the one-chunk result; different chunks give a gradient finite differences agree with', async () => {
+  const one = await session(1, true);
+  const { batch, emb } = caseBatch('ti_loss_clip_skip1');
+  const weights = batch.weights[0].map((w, i) => (i >= 1 && i <= 3 ? 1.5 : i === 5 ? 0.8 : w));
+  const single = await one.run({ ...batch, weights: [weights] }, emb);
+  const repeated: TrainingBatch = {
+    ...batch,
+    inputIds: [[...batch.inputIds[0], ...batch.inputIds[0]]],
+    slots: [[...batch.slots[0], ...batch.slots[0].map(([p, r]) => [p + 77, r] as [number, number])]],
+    weights: [[...weights, ...weights]],
+  };
+  const twice = await one.run(repeated, emb);
+  assert.deepEqual(one.chunkCounts, [1, 2]);
+  assert.ok(Math.abs(twice.loss - single.loss) / single.loss < 1e-5, `${twice.loss} vs ${single.loss}`);
+  assert.ok(relErr(twice.gradient, single.gradient) < 1e-4, `gradient rel-L2 ${relErr(twice.gradient, single.gradient)}`);
+  // the second chunk A1111's way for a short prompt in a longer batch: BOS + 76 EOS
+  const padded: TrainingBatch = { ...repeated, inputIds: [[...batch.inputIds[0], 49406, ...new Array(76).fill(49407)]], slots: [batch.slots[0]], weights: [[...weights, ...new Array(77).fill(1)]] };
+  const c = await one.run(padded, emb);
+  assert.ok(Math.abs(c.loss - single.loss) / single.loss > 1e-4, `the second chunk changes the loss: ${c.loss} vs ${single.loss}`);
+  const norm = Math.sqrt(c.gradient.reduce((s, g) => s + g * g, 0));
+  const h = 1e-2;
+  const plus = emb.map((v, i) => v + (h * c.gradient[i]) / norm);
+  const minus = emb.map((v, i) => v - (h * c.gradient[i]) / norm);
+  const fd = ((await one.run(padded, plus)).loss - (await one.run(padded, minus)).loss) / (2 * h);
+  assert.ok(Math.abs(fd - norm) / norm < 2e-2, `directional derivative ${fd} vs |grad| ${norm}`);
+  assert.throws(() => one.feeds({ ...batch, inputIds: [batch.inputIds[0].slice(0, 70)] }, emb), /same number of 77-token chunks/);
+  await one.release();
+});

@@ -96,7 +96,7 @@ test('outputs: emb_params [vectors, width], A1111 CSV, run-config.json; a second
   assert.equal(header.__metadata__.step, '8');
   assert.equal(readEmbeddingFile(join(out, 'embeddings', 'tinyemb-4.safetensors')).step, 4);
   assert.equal(readEmbeddingFile(join(out, 'embeddings', 'tinyemb-4.pt')).step, 4);
-  const csv = readFileSync(join(out, 'textual_inversion_loss.csv'), 'utf8').trim().split('\n');
+  const csv = readFileSync(join(out, 'textual_inversion_loss.csv'), 'utf8').trim().split('\r\n');
   assert.equal(csv[0], 'step,epoch,epoch_step,loss,learn_rate');
   assert.equal(csv.length, 9);
   assert.match(csv[8], /^8,\d+,\d+,\d+\.\d{7},0\.005$/);
@@ -173,4 +173,21 @@ test('continuing an existing embedding starts from its stored step and never ove
   assert.equal(readEmbeddingFile(join(out, 'embeddings', 'tinyemb.safetensors')).step, 7);
   assert.deepEqual(readFileSync(source), before);
   await assert.rejects(train(config(join(root, 'outputs'), { initEmbedding: join(root, 'outputs', 'embeddings', 'tinyemb.safetensors'), maxSteps: 20 }), true), /never overwritten/);
+});
+
+test('BREAK in the template and the previews: two-chunk graphs for training and previews, and the preview PNG carries the embedding', async () => {
+  const out = join(root, 'chunks');
+  const template = join(root, 'break-template.txt');
+  writeFileSync(template, 'a picture of [name] BREAK [filewords]\n');
+  const { result, events } = await train(config(out, { maxSteps: 2, saveEvery: 2, previewEvery: 2, previewSteps: 2, template, previewPrompts: ['tinyemb BREAK red hair', 'tinyemb'], shuffleTags: false, tagDropOut: 0 }));
+  assert.equal(result.reason, 'completed');
+  assert.ok(events.some((e) => e.type === 'log' && /a prompt of 2 chunks of 75 tokens .* 154-token context/.test(e.message)));
+  const previews = events.filter((e) => e.type === 'preview');
+  assert.equal(previews.length, 2);
+  for (const preview of previews) {
+    if (preview.type !== 'preview') continue;
+    const fromPng = readEmbeddingFile(preview.path);
+    assert.deepEqual([...fromPng.vectors], [...readEmbeddingFile(join(out, 'embeddings', 'tinyemb.safetensors')).vectors]);
+    assert.equal(fromPng.step, 2);
+  }
 });

@@ -7,12 +7,48 @@ import { openSafetensors } from '../../sd/safetensors';
 import { inferSd1Architecture, type Sd1Architecture } from '../../sd/architecture';
 import { findNonFiniteGraphWeight, nonFiniteWeightMessage } from '../../sd/nonFiniteWeights';
 import { parseCommandArguments } from '../commandArguments';
+import { detectModelKind } from '../../sd/modelKind';
+import { readEmbeddingFile } from '../../train/embeddingFile';
+import { embeddingFileHash } from '../../train/embeddingHash';
+
+/** Whether PATH should be read as an embedding: a .pt/.bin/.png file, or a .safetensors whose tensors say so. */
+function looksLikeEmbedding(path: string): boolean {
+  if (!statSync(path).isFile()) return false;
+  const lower = path.toLowerCase();
+  if (lower.endsWith('.png') || lower.endsWith('.pt') || lower.endsWith('.bin')) return true;
+  if (!lower.endsWith('.safetensors')) return false;
+  const file = openSafetensors(path);
+  try {
+    return detectModelKind(file.tensors).kind === 'embedding';
+  } finally {
+    file.close();
+  }
+}
+
+function describeEmbedding(path: string, json: boolean): string {
+  const embedding = readEmbeddingFile(path);
+  const hash = embeddingFileHash(path);
+  const info = { path, kind: 'embedding', name: embedding.name, vectors: embedding.count, width: embedding.width, step: embedding.step, checkpointHash: embedding.checkpointHash, checkpointName: embedding.checkpointName, sha256: hash.sha256, hash: hash.shortHash };
+  if (json) return JSON.stringify(info) + '\n';
+  return [
+    `${path}: a textual-inversion embedding`,
+    `  name:        ${embedding.name}`,
+    `  vectors:     ${embedding.count} × ${embedding.width}${embedding.width === 768 ? ' (SD1.x)' : ''}`,
+    `  step:        ${embedding.step ?? 'unknown'}`,
+    `  trained on:  ${embedding.checkpointName ?? 'unknown'}${embedding.checkpointHash ? ` [${embedding.checkpointHash}]` : ''}`,
+    `  A1111 hash:  ${hash.shortHash} (sha256 ${hash.sha256})`,
+    '',
+  ].join('\n');
+}
 
 const usage = `Usage: embedding-studio model-info PATH [--hash] [--json] [--text-heads N] [--unet-heads N]
 
 Describes an SD1.x checkpoint (.safetensors file or diffusers folder): layout, tensor dtypes,
 the architecture read off the weights, parameter counts and the noise schedule. Files that are
-not SD1.x models (SDXL, SD2, LoRA, VAE, embeddings, pickles) are named, with what to use instead.
+not SD1.x models (SDXL, SD2, LoRA, VAE, pickles) are named, with what to use instead.
+An embedding (.safetensors, .pt, or a PNG carrying one) is described instead: its name, vectors,
+width, step, the checkpoint it was trained on, and AUTOMATIC1111's hash (sha256 of the file, the
+first 12 digits as A1111 shows them).
   --hash          also compute AUTOMATIC1111's hashes (reads the whole file)
   --json          one JSON object on stdout
   --text-heads N  CLIP attention heads (not in the weights; default 12)
@@ -134,6 +170,20 @@ export const modelInfoCommand: CliCommand = {
         process.stderr.write(`embedding-studio model-info: ${(error as Error).message}\n`);
         return 2;
       }
+    }
+    let embeddingError: Error | undefined;
+    try {
+      if (looksLikeEmbedding(path)) {
+        process.stdout.write(describeEmbedding(path, parsed.values.json === true));
+        return 0;
+      }
+    } catch (error) {
+      embeddingError = error as Error;
+    }
+    // a .pt or .bin that is no embedding may be a pickled checkpoint: the checkpoint reader says what it is
+    if (embeddingError && /\.png$/i.test(path)) {
+      process.stderr.write(`embedding-studio model-info: ${embeddingError.message}\n`);
+      return 1;
     }
     let checkpoint: Checkpoint;
     try {

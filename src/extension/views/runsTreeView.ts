@@ -7,6 +7,7 @@ import type { RunFolderSummary } from '../training/runFolders';
 import type { RunSnapshot } from '../training/runRegistry';
 import type { TrainingSession } from '../training/trainingSession';
 import { snapshotLossText } from './snapshotLoss';
+import { cachedEmbeddingFileHash } from '../../train/embeddingHash';
 
 export const runsViewId = 'embeddingStudio.runs';
 
@@ -97,7 +98,13 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
     item.contextValue = 'embedding';
     item.iconPath = new vscode.ThemeIcon('symbol-constant');
     item.description = node.newest ? 'latest' : undefined;
-    item.tooltip = `${node.path}\nRight-click to copy it to your AUTOMATIC1111/ComfyUI embeddings folder or reveal it.`;
+    let hash = '';
+    try {
+      hash = `\nA1111 hash: ${cachedEmbeddingFileHash(node.path).shortHash} (sha256 of the file, first 12 digits)`;
+    } catch {
+      // a file being written or removed: no hash this time
+    }
+    item.tooltip = `${node.path}${hash}\nRight-click to copy it to your AUTOMATIC1111/ComfyUI embeddings folder or reveal it.`;
     item.command = { command: 'revealInExplorer', title: 'Reveal in Explorer', arguments: [vscode.Uri.file(node.path)] };
     return item;
   }

@@ -5,9 +5,9 @@ import { rangeOf } from '../../dataset/caption';
 export const captionLengthRule: LintRule = {
   id: 'caption-length',
   defaultSeverity: 'warning',
-  summary: 'A caption longer than the 75 tokens of one CLIP chunk.',
+  summary: 'A caption longer than the 75 tokens of one CLIP chunk: where its second chunk starts.',
   doc:
-    'Counts the CLIP tokens of each caption. CLIP reads 75 tokens at a time; AUTOMATIC1111 encodes longer prompts as several chunks that do not see each other, and the training prompt template adds its own words (`[name]`) on top of the caption. Keep captions within 75 tokens: drop meta, duplicate and fixed-trait tags first. The count is what AUTOMATIC1111 gives CLIP: emphasis syntax such as `(tag:1.2)` or `[tag]` is not counted, `\\(` counts as the bracket. It is exact when the CLIP tokenizer files are found: the `embeddingStudio.tokenizerPath` setting (or `--tokenizer` on the command line), the `tokenizer/` folder of a diffusers model in `embeddingStudio.modelPath` (`--model`), or openai/clip-vit-large-patch14 in the Hugging Face cache. Otherwise it is an estimate (each punctuation mark one token, each run of letters one token per 6 letters, each number one) and the message says so. The range starts at the first tag past the limit.',
+    'Counts the CLIP tokens of each caption. CLIP reads 75 tokens at a time. A longer prompt is not cut: AUTOMATIC1111, and training here, encode it as several 75-token chunks that do not see each other and join them; a tag that would straddle the boundary moves whole to the next chunk when the last comma is within 20 tokens of it (A1111\'s comma backtrack), and `BREAK` starts a new chunk on purpose. So this is a hint about where the chunk boundary falls, and the training prompt template adds its own words (`[name]`) on top of the caption. Tags in a later chunk are seen apart from the subject; if that is not wanted, drop meta, duplicate and fixed-trait tags first. The count is what AUTOMATIC1111 gives CLIP: emphasis syntax such as `(tag:1.2)` or `[tag]` is not counted, `\\(` counts as the bracket. It is exact when the CLIP tokenizer files are found: the `embeddingStudio.tokenizerPath` setting (or `--tokenizer` on the command line), the `tokenizer/` folder of a diffusers model in `embeddingStudio.modelPath` (`--model`), or openai/clip-vit-large-patch14 in the Hugging Face cache. Otherwise it is an estimate (each punctuation mark one token, each run of letters one token per 6 letters, each number one) and the message says so. The range starts at the first tag past the limit.',
   targets: ['caption'],
   check(target, context) {
     if (target.kind !== 'caption' || !target.caption) return;
@@ -42,7 +42,7 @@ export const captionLengthRule: LintRule = {
     const amount = counter ? `${total} CLIP tokens` : `about ${total} CLIP tokens (estimated)`;
     context.report({
       range: rangeOf(caption, overflow.start, last.end),
-      message: `This caption is ${amount}, over the ${clipTokenLimit} of one CLIP chunk: from ${'`'}${overflow.raw}${'`'} on, tags spill into a second chunk encoded separately. Drop tags that do not describe the picture.`,
+      message: `This caption is ${amount}, over the ${clipTokenLimit} of one CLIP chunk: from ${'`'}${overflow.raw}${'`'} on, tags go to a second chunk, encoded on its own and joined (nothing is cut). Drop tags that do not describe the picture if they should be read with the rest.`,
       data: { tokens: total, estimated: !counter },
     });
   },

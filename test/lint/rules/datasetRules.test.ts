@@ -86,6 +86,12 @@ describe('pairing, sizes and dataset size', () => {
     const missing = fx.of('sub/d.webp', 'missing-caption')[0];
     assert.deepEqual(missing.range, { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } });
     assert.match(missing.message, /`d\.txt`/);
+    assert.match(missing.message, /uses the caption `d` from its file name\.$/);
+  });
+  test("missing-caption says what A1111 makes of the file name, and when it eats a tag's digits", async () => {
+    const fx = await lintFixture({ '00012-1girl_solo.png': { width: 512, height: 512 }, '123 cat.png': { width: 512, height: 512 } });
+    assert.match(fx.of('00012-1girl_solo.png', 'missing-caption')[0].message, /uses the caption `girl_solo` from its file name \(the leading number also takes the `1` of `1girl`\)/);
+    assert.match(fx.of('123 cat.png', 'missing-caption')[0].message, /uses the caption `cat` from its file name\.$/);
   });
   test('image sizes: under 512 px (warning) and far from square (information)', async () => {
     const fx = await lintFixture({ 'ok.png': { width: 512, height: 512 }, 'ok.txt': 'a', 'wide.png': { width: 1024, height: 512 }, 'wide.txt': 'a', 'small.png': { width: 300, height: 320 }, 'small.txt': 'a', 'near.png': { width: 600, height: 512 }, 'near.txt': 'a' });
