@@ -29,7 +29,7 @@ function runFolder(name: string): { dir: string; configPath: string } {
   return { dir, configPath };
 }
 
-test('host killed at step 10: the trainer stops cleanly, saves, logs, and the run resumes to the uninterrupted embedding', { skip: workerBundleMissing }, async () => {
+test('host killed at step 10: the trainer stops cleanly, saves, logs, and the run resumes to the uninterrupted embedding', { skip: workerBundleMissing, timeout: 10 * 60_000 }, async () => {
   const straight = runFolder('straight');
   const reference = startWorker(straight.configPath, false);
   assert.equal((await reference.exited).code, 0, reference.stderr());

@@ -77,7 +77,7 @@ function imageOf(id: DatasetInputId): string {
   return name.endsWith('.txt') ? `${name.slice(0, -4)}.png` : name;
 }
 
-describe('bad dataset files × lint, server, train, preprocess, tag', () => {
+describe('bad dataset files × lint, server, train, preprocess, tag', { timeout: 10 * 60_000 }, () => {
   const outputs = {} as Record<Exclude<DatasetCommand, 'server'>, string>;
   const serverDiagnostics = new Map<string, Diagnostic[]>();
   const tally: Record<Verdict, number> = { refused: 0, warned: 0, accepted: 0 };
@@ -149,7 +149,7 @@ describe('bad dataset files × lint, server, train, preprocess, tag', () => {
   });
 });
 
-describe('bad models × model-info, train', () => {
+describe('bad models × model-info, train', { timeout: 10 * 60_000 }, () => {
   for (const id of modelInputIds) {
     test(`${id}`, async () => {
       const path = corpus.models[id];
@@ -168,7 +168,7 @@ describe('bad models × model-info, train', () => {
   }
 });
 
-describe('bad init embeddings, folders and flags × train (folders also × lint, preprocess, tag, server)', () => {
+describe('bad init embeddings, folders and flags × train (folders also × lint, preprocess, tag, server)', { timeout: 10 * 60_000 }, () => {
   for (const id of embeddingInputIds) {
     test(`--init-embedding ${id}`, async () => {
       const out = nextOut();

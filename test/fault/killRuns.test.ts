@@ -96,7 +96,7 @@ function staleTemporaries(dir: string, livePid?: number): string[] {
 
 type KillMode = 'step' | 'save' | 'preview' | 'host';
 
-test(`${kills} seeded random kills (seed ${seed}) in one run: nothing torn, duplicated, stale or lost; the same run as never interrupted`, { skip: workerBundleMissing }, async (t) => {
+test(`${kills} seeded random kills (seed ${seed}) in one run: nothing torn, duplicated, stale or lost; the same run as never interrupted`, { skip: workerBundleMissing, timeout: 30 * 60_000 }, async (t) => {
   const reference = runFolder('uninterrupted');
   const straight = startWorker(reference.configPath, false);
   assert.equal((await straight.exited).code, 0, straight.stderr());

@@ -16,6 +16,7 @@ export interface TrainerProcessRun {
   /** The pid of the process that trains (the worker: under a host, not the host's). */
   trainerPid: Promise<number>;
   events: TrainerEvent[];
+  /** Resolves when the process exits; rejects (and kills it) after `timeoutMs`. */
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   /** Resolves at the first event (past or future) matching; rejects on exit first or after `timeoutMs`. */
   waitFor(match: (event: TrainerEvent) => boolean, timeoutMs?: number): Promise<TrainerEvent>;
@@ -49,7 +50,18 @@ function watch(child: ChildProcess, trainerPid: Promise<number>, onHostLine?: (l
       }
     }
   });
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`the trainer process did not exit within ${exitTimeoutMs} ms; stderr: ${stderr.slice(-1500)}`));
+    }, exitTimeoutMs);
+    timer.unref();
+    child.on('exit', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal });
+    });
+  });
+  exited.catch(() => undefined);
   return {
     child,
     trainerPid,
@@ -76,6 +88,8 @@ function watch(child: ChildProcess, trainerPid: Promise<number>, onHostLine?: (l
 }
 
 const quiet = { ...process.env, OMP_NUM_THREADS: '1' };
+/** No trainer process of these tests runs longer (a hung one fails the test instead of hanging it). */
+const exitTimeoutMs = 300_000;
 
 /** The worker on its own, printing events on stdout. */
 export function startWorker(configPath: string, resume: boolean): TrainerProcessRun {

@@ -23,7 +23,7 @@ before(async () => {
 });
 after(() => rmSync(root, { recursive: true, force: true }));
 
-test('killed before its first save and started afresh (as "nothing to resume" says): every CSV row once, the same log as a run that never stopped', async () => {
+test('killed before its first save and started afresh (as "nothing to resume" says): every CSV row once, the same log as a run that never stopped', { timeout: 300_000 }, async () => {
   const straight = join(root, 'fresh-straight');
   await runUntil(tinyRunConfig(data, straight));
   const killed = join(root, 'fresh-killed');
@@ -46,7 +46,7 @@ async function deadPid(): Promise<number> {
   return child.pid!;
 }
 
-test('temporary files a killed writer left are removed on start and on resume; a live writer’s are kept', async () => {
+test('temporary files a killed writer left are removed on start and on resume; a live writer’s are kept', { timeout: 300_000 }, async () => {
   const dir = join(root, 'temps');
   const dead = await deadPid();
   const live = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)']);
@@ -75,7 +75,7 @@ test('temporary files a killed writer left are removed on start and on resume; a
 const previewConfig = (out: string) => tinyRunConfig(data, out, { maxSteps: 12, saveEvery: 4, previewEvery: 4, previewSteps: 2, previewSampler: 'ddim' });
 const previewEvents = (events: TrainerEvent[]) => events.filter((e): e is Extract<TrainerEvent, { type: 'preview' }> => e.type === 'preview');
 
-test('killed while rendering the previews of a saved step: resuming renders them, identical, and the differences go on as before', async () => {
+test('killed while rendering the previews of a saved step: resuming renders them, identical, and the differences go on as before', { timeout: 300_000 }, async () => {
   const straight = join(root, 'previews-straight');
   const full = await runUntil(previewConfig(straight));
   const killed = join(root, 'previews-killed');
@@ -93,7 +93,7 @@ test('killed while rendering the previews of a saved step: resuming renders them
   assert.ok(expected.every(([, , d]) => d !== null));
 });
 
-test('the loss history survives a kill: moving average, best average loss and guidance equal the uninterrupted run’s', async () => {
+test('the loss history survives a kill: moving average, best average loss and guidance equal the uninterrupted run’s', { timeout: 300_000 }, async () => {
   const config = (out: string) => tinyRunConfig(data, out, { maxSteps: 20, saveEvery: 4 });
   const straight = join(root, 'history-straight');
   const full = await runUntil(config(straight));
@@ -109,7 +109,7 @@ test('the loss history survives a kill: moving average, best average loss and gu
   assert.equal(csv(killed), csv(straight));
 });
 
-test('auto-rollback after a resume still finds the saves made before the kill', async () => {
+test('auto-rollback after a resume still finds the saves made before the kill', { timeout: 300_000 }, async () => {
   // 3e38 after step 12 blows the embedding up: the run rolls back to its best save and goes on at 0.005
   const config = (out: string) => tinyRunConfig(data, out, { maxSteps: 30, saveEvery: 4, learnRate: '0.005:12, 3e38', autoRollback: true });
   const straight = join(root, 'rollback-straight');
