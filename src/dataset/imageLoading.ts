@@ -61,15 +61,18 @@ export async function decodeImage(input: string | Buffer, options: DecodeOptions
   } catch (error) {
     strictFailure = error;
   }
-  let image: RgbImage;
-  try {
-    image = await decode('truncated');
-  } catch (error) {
-    throw new ImageDecodeError(label, firstLine(error));
-  }
-  const warning = await strictWarning(strictFailure, () => decode('warning'));
-  if (warning && isDataLoss(warning)) throw new ImageDecodeError(label, `corrupt image data: ${warning}; parts of the picture would come out grey`);
-  return image;
+  // damaged files are judged one at a time: libvips' error words are not kept apart either
+  return oneAtATime(async () => {
+    let image: RgbImage;
+    try {
+      image = await decode('truncated');
+    } catch (error) {
+      throw new ImageDecodeError(label, firstLine(error));
+    }
+    const warning = await strictWarning(strictFailure, () => decode('warning'));
+    if (warning && isDataLoss(warning)) throw new ImageDecodeError(label, `corrupt image data: ${warning}; parts of the picture would come out grey`);
+    return image;
+  });
 }
 
 /** libvips warnings that mean lost image data (others, such as profile complaints, do not). */
@@ -77,12 +80,18 @@ export function isDataLoss(warning: string): boolean {
   return /corrupt|premature end|not enough (image )?data|truncat|bad huffman|crc error|invalid (?:data|code|distance|block type)|decompression error|too much image data|bad adaptive filter|incorrect (?:data|header) check/i.test(warning);
 }
 
-let strictRetry: Promise<unknown> = Promise.resolve();
+let queue: Promise<unknown> = Promise.resolve();
+
+/** Runs `work` after every earlier call's work has finished (this process's damaged-file judgements). */
+function oneAtATime<T>(work: () => Promise<T>): Promise<T> {
+  const turn = queue.then(work);
+  queue = turn.catch(() => undefined);
+  return turn;
+}
 
 /**
  * The warning a strict decode failed on. Decoded at the same time as others, libvips may word it
- * only as "Warning treated as error": then it is decoded strictly once more, one such file at a
- * time, for its own words.
+ * only as "Warning treated as error": then it is decoded strictly once more, for its own words.
  */
 async function strictWarning(failure: unknown, again: () => Promise<unknown>): Promise<string | undefined> {
   const specific = (error: unknown) => {
@@ -91,16 +100,12 @@ async function strictWarning(failure: unknown, again: () => Promise<unknown>): P
   };
   const first = specific(failure);
   if (first) return first;
-  const turn = strictRetry.then(async () => {
-    try {
-      await again();
-      return undefined;
-    } catch (error) {
-      return specific(error);
-    }
-  });
-  strictRetry = turn.catch(() => undefined);
-  return turn;
+  try {
+    await again();
+    return undefined;
+  } catch (error) {
+    return specific(error);
+  }
 }
 
 /** A sharp pipeline that starts from decoded pixels (for crop/resize/encode steps). */

@@ -5,7 +5,7 @@
 // Face cache); it is parsed (~0.2 s) while the first index build waits on the disk.
 import { isAbsolute, relative } from 'node:path';
 import { DatasetIndex, type IndexChange } from '../dataset/datasetIndex';
-import { verifyImageData } from '../dataset/imageInfo';
+import { fullDecodeImageLimit, verifyImageData } from '../dataset/imageInfo';
 import { parseCaption, tagKey } from '../dataset/caption';
 import { LintSession } from '../lint/engine';
 import { knownTags as knowledgeBaseTags, tagCategory } from '../lint/knowledge';
@@ -24,8 +24,8 @@ interface Dataset {
   pendingSettings: boolean;
 }
 
-/** Datasets of up to this many images are decoded in full in the background (lint's CLI bound). */
-const verifiedImagesAtMost = 5000;
+/** Datasets of up to this many images are decoded in full in the background (as the CLI's lint). */
+const verifiedImagesAtMost = fullDecodeImageLimit;
 
 function contains(root: string, file: string): boolean {
   const rel = relative(root, file);

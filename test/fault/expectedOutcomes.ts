@@ -23,8 +23,9 @@ const unreadableCaption: Record<DatasetCommand, Verdict> = { lint: 'refused', se
 
 export const datasetExpectations: Record<DatasetInputId, DatasetExpectation> = {
   'truncated-png': { because: /cannot be used \(.*(read error|not enough data|truncat|premature)/i, verdicts: everywhere('refused') },
-  // decoded beside other images, libvips may lose the words of its error: "most likely truncated" then
-  'truncated-jpeg': { because: /cannot be used \(.*(premature end of JPEG|most likely truncated or corrupt)/i, verdicts: everywhere('refused') },
+  // decoded beside other damaged images, libvips may lose or mix up the words of its error (its
+  // error buffer is shared): "most likely truncated", or the other file's data-segment warning
+  'truncated-jpeg': { because: /cannot be used \(.*(premature end of JPEG|most likely truncated or corrupt|Corrupt JPEG data)/i, verdicts: everywhere('refused') },
   'corrupt-jpeg-data': { because: /cannot be used \(corrupt image data: Corrupt JPEG data: premature end of data segment/, verdicts: everywhere('refused') },
   'text-named-png': { because: /cannot be used|could not be read as an image/, verdicts: everywhere('refused') },
   'empty-jpeg': { because: /cannot be used|could not be read as an image/, verdicts: everywhere('refused') },
@@ -55,7 +56,8 @@ export const modelExpectations: Record<ModelInputId, { modelInfo: ExitExpectatio
   sdxl: { modelInfo: { exit: 1, message: /sdxl\.safetensors: this looks like an SDXL checkpoint/ }, train: { exit: 2, message: /this looks like an SDXL checkpoint/ } },
   lora: { modelInfo: { exit: 1, message: /lora\.safetensors: this is a LoRA/ }, train: { exit: 2, message: /this is a LoRA/ } },
   'vae-only': { modelInfo: { exit: 1, message: /vae\.safetensors.*VAE/ }, train: { exit: 2, message: /vae\.safetensors.*VAE/ } },
-  'embedding-as-model': { modelInfo: { exit: 1, message: /an-embedding\.safetensors.*embedding/ }, train: { exit: 2, message: /an-embedding\.safetensors.*embedding/ } },
+  // model-info describes embeddings too (their A1111 hash); train says it is no model
+  'embedding-as-model': { modelInfo: { exit: 0, message: /an-embedding\.safetensors: a textual-inversion embedding/ }, train: { exit: 2, message: /an-embedding\.safetensors.*embedding/ } },
   'nan-weight': { modelInfo: { exit: 1, message: /tensor `model\.diffusion_model\.out\.2\.weight` holds a non-finite weight \(NaN at element 0\)/ }, train: { exit: 2, message: /non-finite weight/ } },
   'ckpt-bomb': { modelInfo: { exit: 1, message: /bomb\.ckpt: not a plausible embedding or checkpoint/ }, train: { exit: 2, message: /bomb\.ckpt: not a plausible embedding or checkpoint/ } },
   'ckpt-malicious': { modelInfo: { exit: 1, message: /malicious\.ckpt.*refused to load — the file calls posix\.system instead of holding tensors \(nothing was run\)/ }, train: { exit: 2, message: /refused to load — the file calls posix\.system/ } },

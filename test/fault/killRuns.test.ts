@@ -75,9 +75,10 @@ async function assertNothingTorn(dir: string, when: string): Promise<void> {
       else if (path.endsWith('.png')) await sharp(path, { failOn: 'warning' }).raw().toBuffer();
       else if (path.endsWith('.json')) JSON.parse(readFileSync(path, 'utf8'));
       else if (path.endsWith('.csv')) {
+        // A1111's csv module ends rows with CR LF
         const text = readFileSync(path, 'utf8');
-        assert.ok(text.endsWith('\n'), 'ends with a whole row');
-        const [header, ...rows] = text.trimEnd().split('\n');
+        assert.ok(text.endsWith('\r\n'), 'ends with a whole row');
+        const [header, ...rows] = text.slice(0, -2).split('\r\n');
         assert.equal(header, lossLogHeader);
         for (const row of rows) assert.match(row, /^\d+,\d+,\d+,(\d+\.\d{7}|nan|inf|-inf),[0-9.e+-]+$/);
         const steps = rows.map((r) => Number(r.split(',')[0]));

@@ -5,12 +5,13 @@ import { promises as fs } from 'node:fs';
 import { resolve, relative, sep } from 'node:path';
 import type { CliCommand } from '../cliCommand';
 import { DatasetIndex } from '../../dataset/datasetIndex';
+import { fullDecodeImageLimit } from '../../dataset/imageInfo';
 import { lintDataset, allRules, type LintConfig, type LintDiagnostic, type TextEdit } from '../../lint';
 import { parseCommandArguments } from '../commandArguments';
 import { findCaptionTokenCounter } from '../../train/captionTokenCounterSearch';
 
 /** Up to this many images, lint decodes each one in full, as training does. */
-const verifiedImagesAtMost = 5000;
+const verifiedImagesAtMost = fullDecodeImageLimit;
 
 const usage = `Usage: embedding-studio lint DIR [--format json|text] [--config FILE] [--tokenizer PATH] [--model PATH]
 
