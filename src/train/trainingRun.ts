@@ -4,6 +4,7 @@
 // extension) and the CLI; it reports through `emit` only.
 import { existsSync, mkdirSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
+import { describeNodePlacement, type NodePlacementReport } from '../onnx';
 import type { TrainerCommand, TrainerEvent } from '../protocol/trainerMessages';
 import { inferSd1Architecture } from '../sd/architecture';
 import { loadCheckpoint } from '../sd/checkpoint';
@@ -24,6 +25,7 @@ import { listTrainingImages } from './trainingImages';
 import { createTrainingRandom, derivedSeed } from './trainingRandom';
 import { locateClipTokenizer } from './tokenizerLocation';
 import { createPreviewRenderer } from './previewRenderer';
+import { chooseComputePrecision } from './computePrecision';
 
 export interface TrainingRunControl {
   emit: (event: TrainerEvent) => void;
@@ -49,6 +51,10 @@ export async function runTraining(input: RunConfig, control: TrainingRunControl)
   const errors = problems.filter((p) => p.severity === 'error');
   if (errors.length) throw new RunConfigError(errors.map((p) => `${p.field}: ${p.message}`).join('\n'));
   const { emit } = control;
+  // Every session on a GPU provider reports, after its first run, where ORT placed its nodes:
+  // compute nodes on the CPU are a warning (the GPU provider lacked a kernel), shape arithmetic is not.
+  const onNodePlacement = (report: NodePlacementReport) =>
+    emit({ type: 'log', level: report.cpuCompute.length > 0 ? 'warning' : 'info', message: `node placement: ${describeNodePlacement(report)}` });
   for (const p of problems) emit({ type: 'log', level: 'warning', message: `${p.field}: ${p.message}` });
   const runDir = config.out;
   mkdirSync(runDir, { recursive: true });
@@ -134,6 +140,7 @@ export async function runTraining(input: RunConfig, control: TrainingRunControl)
       runDir,
       provider: config.provider,
       cacheDir,
+      onNodePlacement,
       onProgress: (current, total) => emit({ type: 'phase', phase: 'encoding-latents', detail: `image ${current} of ${total}`, current, total }),
     });
     if (fromCache) emit({ type: 'log', level: 'info', message: `latents of ${images.length} images reused from the run folder` });
@@ -157,11 +164,15 @@ export async function runTraining(input: RunConfig, control: TrainingRunControl)
       cacheDir,
       intraOpThreads: control.intraOpThreads,
       onBuildGraph: (chunks) => emit({ type: 'log', level: 'info', message: `a prompt of ${chunks} chunks of 75 tokens (long caption or BREAK): building the training graph for a ${77 * chunks}-token context once` }),
+      onNodePlacement,
     });
     let preview: PreviewRenderer | undefined;
     try {
+      // The decision point for fp16 compute; float32 until the fp16 graph exists (see computePrecision.ts).
+      const precision = await chooseComputePrecision(step.ortSession.provider);
+      emit({ type: 'log', level: 'info', message: `compute precision: ${precision.reason}` });
       if (config.previewEvery > 0 && !control.skipPreviews) {
-        preview = await createPreviewRenderer({ config, runDir, checkpoint, architecture, alphasCumprod, tokenizer, template, embedding, cacheDir, provider: step.provider, intraOpThreads: control.intraOpThreads });
+        preview = await createPreviewRenderer({ config, runDir, checkpoint, architecture, alphasCumprod, tokenizer, template, embedding, cacheDir, provider: step.provider, intraOpThreads: control.intraOpThreads, onNodePlacement });
       }
       const loop = new TrainingLoop({
         config,
@@ -190,6 +201,7 @@ export async function runTraining(input: RunConfig, control: TrainingRunControl)
         maxSteps: config.maxSteps,
         provider: step.provider,
         providerNotes: [...step.providerNotes],
+        computePrecision: { precision: precision.precision, reason: precision.reason },
         config: config as unknown as Record<string, unknown>,
       });
       emit({ type: 'phase', phase: 'training', detail: `from step ${loop.step}` });
