@@ -45,8 +45,13 @@ export function runConfigPath(runDir: string): string {
   return join(runDir, 'run-config.json');
 }
 
+/** The run folder of a configuration: `out`, or runs/NAME, absolute. */
+export function resolveRunDir(config: Pick<RunConfig, 'out' | 'name'>): string {
+  return resolve(config.out || join('runs', config.name));
+}
+
 export async function runTraining(input: RunConfig, control: TrainingRunControl): Promise<LoopResult> {
-  const config: RunConfig = { ...input, out: resolve(input.out || join('runs', input.name)) };
+  const config: RunConfig = { ...input, out: resolveRunDir(input) };
   const problems = validateRunConfig(config);
   const errors = problems.filter((p) => p.severity === 'error');
   if (errors.length) throw new RunConfigError(errors.map((p) => `${p.field}: ${p.message}`).join('\n'));
