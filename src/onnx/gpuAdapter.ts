@@ -14,7 +14,7 @@ import type * as Ort from 'onnxruntime-node';
 import { Graph } from './graph';
 import { serializeModel } from './serialize';
 import { conciseOrtMessage, loadOrt } from './ortModule';
-import { searchVulkanDrivers, type VulkanDriver } from './vulkanDrivers';
+import { searchVulkanDrivers, type VulkanDriver, type VulkanDriverSearch } from './vulkanDrivers';
 
 export type AdapterProvider = 'webgpu' | 'dml';
 
@@ -46,10 +46,10 @@ export interface AdapterAssessment {
 export const probeSlowdownLimit = 10;
 
 /** By name: undefined when the platform's drivers cannot settle it (then the probe decides). */
-export function nameWebgpuAdapter(platform: NodeJS.Platform = process.platform, env: NodeJS.ProcessEnv = process.env): AdapterAssessment | undefined {
+export function nameWebgpuAdapter(platform: NodeJS.Platform = process.platform, env: NodeJS.ProcessEnv = process.env, search?: VulkanDriverSearch): AdapterAssessment | undefined {
   if (platform === 'darwin') return { provider: 'webgpu', method: 'platform', available: true, software: false, name: 'Metal', detail: 'macOS: WebGPU runs on Metal, whose adapters are GPUs' };
   if (platform !== 'linux') return undefined;
-  const search = searchVulkanDrivers(env);
+  search ??= searchVulkanDrivers(env);
   const drivers = search.drivers;
   const where = search.override ? `${search.override}=${search.searched.join(':')}` : `searched ${search.searched.join(', ')}`;
   if (drivers.length === 0) {
@@ -57,7 +57,7 @@ export function nameWebgpuAdapter(platform: NodeJS.Platform = process.platform, 
     return { provider: 'webgpu', method: 'vulkan-driver-manifests', available: false, software: false, detail: `no Vulkan driver is installed (no driver manifest: ${where}${unreadable})`, drivers };
   }
   if (drivers.every((d) => d.kind === 'software')) {
-    const names = [...new Set(drivers.map((d) => d.name))].join(', ');
+    const names = [...new Set(drivers.map((d) => d.name))].join(' or ');
     return {
       provider: 'webgpu',
       method: 'vulkan-driver-manifests',

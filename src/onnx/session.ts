@@ -115,7 +115,7 @@ export async function createSession(model: string | Uint8Array, options: Session
       return wrap(ort, session, provider, notes, adapter, model, options, profileDir);
     } catch (error) {
       if (profileDir) rmSync(profileDir, { recursive: true, force: true });
-      const message = conciseOrtMessage((error as Error).message);
+      const message = conciseOrtMessage((error as Error).message) + (adapter && !adapter.available ? ` — ${adapter.detail}` : '');
       if (provider === 'cpu' || candidates.length === 1) {
         const tried = notes.length ? ` (also tried: ${notes.join('; ')})` : '';
         throw new Error(`could not create an ONNX Runtime session for ${describeModel(model)} on ${provider}: ${message}${tried}`);

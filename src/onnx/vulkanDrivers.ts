@@ -82,7 +82,14 @@ function manifestsAt(entry: string): string[] {
   }
 }
 
-export function searchVulkanDrivers(env: NodeJS.ProcessEnv = process.env, home = homedir()): VulkanDriverSearch {
+export interface SearchLocations {
+  home?: string;
+  /** The loader's SYSCONFDIR folders (default /usr/local/etc and /etc). */
+  systemConfigDirs?: readonly string[];
+}
+
+export function searchVulkanDrivers(env: NodeJS.ProcessEnv = process.env, locations: SearchLocations = {}): VulkanDriverSearch {
+  const home = locations.home ?? homedir();
   const replacing = env.VK_DRIVER_FILES !== undefined && env.VK_DRIVER_FILES !== '' ? 'VK_DRIVER_FILES' : env.VK_ICD_FILENAMES ? 'VK_ICD_FILENAMES' : undefined;
   let searched: string[];
   if (replacing) searched = pathList(env[replacing]);
@@ -91,7 +98,7 @@ export function searchVulkanDrivers(env: NodeJS.ProcessEnv = process.env, home =
     const configDirs = pathList(env.XDG_CONFIG_DIRS || '/etc/xdg');
     const dataHome = env.XDG_DATA_HOME || join(home, '.local/share');
     const dataDirs = pathList(env.XDG_DATA_DIRS || '/usr/local/share:/usr/share');
-    searched = [configHome, ...configDirs, '/usr/local/etc', '/etc', dataHome, ...dataDirs].map((d) => join(d, 'vulkan', 'icd.d'));
+    searched = [configHome, ...configDirs, ...(locations.systemConfigDirs ?? ['/usr/local/etc', '/etc']), dataHome, ...dataDirs].map((d) => join(d, 'vulkan', 'icd.d'));
   }
   const added = pathList(env.VK_ADD_DRIVER_FILES);
   searched = [...added, ...searched];

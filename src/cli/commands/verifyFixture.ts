@@ -66,10 +66,11 @@ export const verifyFixtureCommand: CliCommand = {
         provider,
         onRow: (row) => process.stdout.write(formatRow(row)),
         onSession: (caseName, session) => {
-          // once per provider outcome: which provider, and why any was skipped
-          const line = `on ${session.provider}${session.providerNotes.length ? ` (${session.providerNotes.join('; ')})` : ''}`;
-          if (!reported.has(line)) process.stderr.write(`verify-fixture: ${caseName} and later cases run ${line}\n`);
-          reported.add(line);
+          // once per outcome (provider and notes), not once per case
+          const text = `verify-fixture: ${reported.size === 0 ? 'running' : `from case ${caseName}`} on ${session.provider}\n${session.providerNotes.map((n) => `  provider note: ${n}\n`).join('')}`;
+          const key = JSON.stringify([session.provider, session.providerNotes]);
+          if (!reported.has(key)) process.stderr.write(text);
+          reported.add(key);
         },
         onNodePlacement: (report) => {
           cpuComputeNodes += report.cpuCompute.length;
