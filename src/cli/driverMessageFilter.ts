@@ -8,7 +8,7 @@
 import { spawn } from 'node:child_process';
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { DriverMessageFilter } from '../onnx/driverMessages';
+import { DriverMessageFilter } from '../protocol/driverMessages';
 import { runFolderFiles } from '../protocol/runFolderReplay';
 import { resolveRunDir } from '../train/trainingRun';
 import { runConfigFromArgs } from './commands/train';

@@ -3,7 +3,7 @@
 // use it. A crash of the child rejects the pending request with the exit code and its stderr
 // (without the GPU driver's chatter, which says nothing about the crash).
 import { fork, type ChildProcess } from 'node:child_process';
-import { DriverMessageFilter } from '../onnx/driverMessages';
+import { DriverMessageFilter } from '../protocol/driverMessages';
 import { parseTaggerEvent, type TaggerCommand, type TaggerEvent } from '../protocol/taggerMessages';
 
 export type TagRequest = Omit<Extract<TaggerCommand, { type: 'tag' }>, 'type' | 'requestId'>;

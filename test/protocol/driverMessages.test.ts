@@ -2,7 +2,7 @@
 // (Dawn) with Mesa 22.3's lavapipe and device_select layer, and with no Vulkan loader at all.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DriverMessageFilter, isDriverLine } from '../../src/onnx/driverMessages';
+import { DriverMessageFilter, isDriverLine } from '../../src/protocol/driverMessages';
 
 const captured = {
   xdg: 'error: XDG_RUNTIME_DIR is invalid or not set in the environment.\n',

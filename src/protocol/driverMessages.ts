@@ -5,7 +5,8 @@
 //   Warning: Vulkan shaderUniform*ArrayDynamicIndexing required.          (Dawn refusing lavapipe; 3 lines with its trace)
 //   Warning: Couldn't load Vulkan: libvulkan.so.1: cannot open shared …   (Dawn, no Vulkan loader)
 // None of it is about training, and Node cannot intercept a native write in-process, so the
-// processes that read a child's stderr split it with DriverMessageFilter: driver lines to a log
+// processes that read a child's stderr (the CLI, the extension host: hence here, beside the typed
+// messages between processes, and not in src/onnx) split it with DriverMessageFilter: driver lines to a log
 // (the trainer's `trainer.log`), everything else through.
 
 /** Lines that are driver messages on their own. */
