@@ -143,7 +143,7 @@ function missingProviderLibrary(provider: ExecutionProvider): string | undefined
   }
   const file = process.platform === 'win32' ? 'onnxruntime_providers_cuda.dll' : 'libonnxruntime_providers_cuda.so';
   if (existsSync(join(binDir, file))) return undefined;
-  return `cuda: ${file} is not installed in ${binDir} (Linux: ONNXRUNTIME_NODE_INSTALL=cuda12 node node_modules/onnxruntime-node/script/install.js; needs CUDA 12 and cuDNN 9)`;
+  return `cuda: ${file} is not installed in ${binDir} (Linux: run \`embedding-studio install-cuda\`, in VS Code *Embedding Studio: Install CUDA Provider*; it needs the NVIDIA driver, CUDA 12 and cuDNN 9)`;
 }
 
 function describeModel(model: string | Uint8Array): string {
