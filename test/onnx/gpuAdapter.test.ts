@@ -2,7 +2,7 @@
 // no shaderFloat16): named from the Vulkan driver manifests, and — where nothing can name it, as
 // on Windows — by the timed probe against the CPU provider; and the float16 answer that the
 // compute-precision decision takes.
-import { test } from 'node:test';
+import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
@@ -12,6 +12,9 @@ import { softwareVulkan } from './softwareVulkan';
 
 const repo = join(__dirname, '../..');
 const vulkan = softwareVulkan();
+after(() => {
+  if (typeof vulkan !== 'string') vulkan.cleanup();
+});
 
 test('SwiftShader: named by its manifest, caught by the timed probe, and without shader-f16 (so float32)', { skip: typeof vulkan === 'string' ? vulkan : false }, () => {
   if (typeof vulkan === 'string') return;

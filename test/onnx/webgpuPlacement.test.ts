@@ -3,7 +3,7 @@
 // deliberately wrong kernel choice (a convolution forced onto the CPU) caught as compute on the
 // CPU. The SD graphs' own placement (TI step, VAE, preview) is asserted by the WebGPU training
 // test from the run log.
-import { test } from 'node:test';
+import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
@@ -12,6 +12,9 @@ import { softwareVulkan } from './softwareVulkan';
 
 const repo = join(__dirname, '../..');
 const vulkan = softwareVulkan();
+after(() => {
+  if (typeof vulkan !== 'string') vulkan.cleanup();
+});
 
 /** ORT's verbose log: for each session, provider → the op types it was given. */
 function verbosePlacements(stderr: string): Map<string, string[]>[] {

@@ -1,7 +1,7 @@
 // verify-fixture --provider webgpu on SwiftShader: every case of sd1-tiny through our graphs on
 // the WebGPU provider, within the same tolerances as on the CPU. And where no WebGPU adapter can
 // exist, a clear error, with Dawn's stderr chatter kept out of the output.
-import { test } from 'node:test';
+import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -11,6 +11,9 @@ import { fixtureDir } from './fixtureFiles';
 
 const repo = join(__dirname, '../..');
 const vulkan = softwareVulkan();
+after(() => {
+  if (typeof vulkan !== 'string') vulkan.cleanup();
+});
 const skip = typeof vulkan === 'string' ? vulkan : false;
 
 function cli(env: NodeJS.ProcessEnv, ...args: string[]) {

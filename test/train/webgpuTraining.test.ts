@@ -20,6 +20,9 @@ import { relL2 } from '../sd/sd1TinyFixture';
 
 const repo = join(__dirname, '../..');
 const vulkan = softwareVulkan();
+after(() => {
+  if (typeof vulkan !== 'string') vulkan.cleanup();
+});
 const skip = typeof vulkan === 'string' ? vulkan : false;
 const root = mkdtempSync(join(tmpdir(), 'es-webgpu-train-'));
 const data = join(root, 'data');
