@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The prepared GPU check (docs/gpu-check.md says how a session that is lent a GPU machine uses it).
 #   scripts/gpu-check.sh prepare             here: assemble .gpu-check/ (git-ignored) and print what would travel
-#   scripts/gpu-check.sh run [--out DIR]     on the GPU machine: unpack, set up Vulkan, run every phase, write
-#                                            DIR/gpu-check-report.json (DIR: $OUT, else ./gpu-check-out)
+#   scripts/gpu-check.sh run [--out DIR] [--only PHASE,...] [--deadline S]
+#                                            on the GPU machine: unpack, set up Vulkan, run every phase (or those),
+#                                            write DIR/gpu-check-report.json (DIR: $OUT, else ./gpu-check-out)
 #   scripts/gpu-check.sh rehearse [--out DIR] here: the run step on SwiftShader (Debian's chromium), from the
 #                                            same bundle, with what needs a real GPU substituted or reported absent
 # The run step needs no Node, npm or network: Node, ONNX Runtime and the Vulkan loader are in .gpu-check/.
@@ -13,9 +14,11 @@ command="${1:-}"
 shift || true
 out="${OUT:-$repo/gpu-check-out}"
 deadline=480
+only=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --out) out="$2"; shift 2 ;;
+    --only) only=(--only "$2"); shift 2 ;;
     --deadline) deadline="$2"; shift 2 ;;
     *) echo "gpu-check: unknown option $1" >&2; exit 2 ;;
   esac
@@ -84,12 +87,12 @@ case "$command" in
     left=$(( deadline - ($(date +%s) - started) ))
     echo "gpu-check: unpacked into $work in $(( $(date +%s) - started )) s; running with $left s left; report in $out"
     status=0
-    "$work/node" "$work/app/gpu-check.js" --bundle "$bundle" --work "$work" --out "$out" --deadline "$left" "${rehearse[@]}" || status=$?
+    "$work/node" "$work/app/gpu-check.js" --bundle "$bundle" --work "$work" --out "$out" --deadline "$left" "${rehearse[@]}" "${only[@]}" || status=$?
     rm -rf "$work"
     exit $status
     ;;
   *)
-    sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//'
+    awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"
     exit 2
     ;;
 esac

@@ -62,7 +62,11 @@ interface RunOptions {
   work: string;
   deadlineSeconds: number;
   rehearse: boolean;
+  /** Only these phases (a second, shorter call after a failure); default all. */
+  only?: readonly string[];
 }
+
+export const phaseNames = ['adapter', 'verify-fixture-float32', 'sd15-step', 'torch-step', 'training', 'verify-fixture-fp16-weights', 'verify-fixture-fp16-graph'] as const;
 
 interface ChildResult {
   code: number | null;
@@ -163,7 +167,11 @@ class GpuCheck {
   }
 
   /** A phase with a time budget: skipped when the deadline leaves less than `minimumSeconds`. */
-  async phase(name: string, budgetSeconds: number, minimumSeconds: number, body: (limit: number) => Promise<Phase>): Promise<Phase | undefined> {
+  async phase(name: (typeof phaseNames)[number], budgetSeconds: number, minimumSeconds: number, body: (limit: number) => Promise<Phase>): Promise<Phase | undefined> {
+    if (this.o.only && !this.o.only.includes(name)) {
+      this.report.phases[name] = { status: 'skipped', reason: '--only left it out' };
+      return undefined;
+    }
     const left = this.remainingSeconds() - 10;
     if (left < minimumSeconds) {
       this.report.phases[name] = { status: 'skipped', reason: `deadline: ${Math.max(0, Math.round(left))} s left, the phase needs at least ${minimumSeconds} s` };
@@ -351,6 +359,10 @@ async function torchPhase(check: GpuCheck, limit: number, latent: number): Promi
   const r = await check.child('torch_ti_step.py --bench --device cuda --dtype float16', 'python3', [script, '--bench', '--device', 'cuda', '--dtype', 'float16', '--latent', String(latent), '--repeats', '3', '--vectors', '8'], limit, { ...process.env, PYTHONUNBUFFERED: '1' });
   const memory = typeof sampler === 'string' ? sampler : sampler.stop();
   const result = lastJsonLine(r.stdout);
+  if (!result && check.o.rehearse) {
+    check.skip('torch-step', 'rehearsal: needs PyTorch with a CUDA device (tried; see the phase\'s stderrTail)');
+    return { status: 'skipped', reason: 'rehearsal: needs PyTorch with a CUDA device', exitCode: r.code, stderrTail: tail(r.stderr, 5) };
+  }
   if (!result) return { status: 'error', exitCode: r.code, timedOut: r.timedOut, gpuMemory: memory, stderrTail: tail(r.stderr) };
   return { status: 'done', ...result, gpuMemory: memory };
 }
@@ -439,6 +451,7 @@ async function main(): Promise<void> {
       work: { type: 'string' },
       deadline: { type: 'string', default: '480' },
       rehearse: { type: 'boolean', default: false },
+      only: { type: 'string' },
       child: { type: 'string' },
       checkpoint: { type: 'string' },
       latent: { type: 'string' },
@@ -450,7 +463,10 @@ async function main(): Promise<void> {
   });
   if (values.child) return childMain(values.child, values);
   if (!values.out || !values.bundle || !values.work) throw new Error('gpu-check.js --out DIR --bundle .gpu-check --work DIR [--deadline 480] [--rehearse]');
-  await runCheck({ out: values.out, bundle: values.bundle, work: values.work, deadlineSeconds: Number(values.deadline), rehearse: values.rehearse ?? false });
+  const only = values.only?.split(',').map((s) => s.trim()).filter(Boolean);
+  const unknown = only?.filter((p) => !(phaseNames as readonly string[]).includes(p)) ?? [];
+  if (unknown.length) throw new Error(`--only: unknown phase ${unknown.join(', ')}; the phases are ${phaseNames.join(', ')}`);
+  await runCheck({ out: values.out, bundle: values.bundle, work: values.work, deadlineSeconds: Number(values.deadline), rehearse: values.rehearse ?? false, only });
 }
 
 main().catch((error) => {
