@@ -32,7 +32,7 @@ unxz_to() { # FILE.xz TARGET: xz when installed, else Python's lzma (the GPU mac
 has_vulkan_loader() { ldconfig -p 2>/dev/null | grep -q 'libvulkan\.so\.1'; }
 
 has_icd_manifest() {
-  for d in "${XDG_CONFIG_HOME:-$HOME/.config}" /etc/xdg /usr/local/etc /etc "${XDG_DATA_HOME:-$HOME/.local/share}" /usr/local/share /usr/share; do
+  for d in "${XDG_CONFIG_HOME:-${HOME:-/root}/.config}" /etc/xdg /usr/local/etc /etc "${XDG_DATA_HOME:-${HOME:-/root}/.local/share}" /usr/local/share /usr/share; do
     ls "$d"/vulkan/icd.d/*.json >/dev/null 2>&1 && return 0
   done
   return 1

@@ -176,6 +176,8 @@ export async function runTraining(input: RunConfig, control: TrainingRunControl)
       // The decision point for fp16 compute; float32 until the fp16 graph exists (see computePrecision.ts).
       const precision = await chooseComputePrecision(step.ortSession.provider);
       emit({ type: 'log', level: 'info', message: `compute precision: ${precision.reason}` });
+      // an explicitly chosen GPU provider on a software adapter runs, and says so where warnings show
+      for (const note of step.providerNotes) if (note.startsWith(`${step.provider}: WARNING`)) emit({ type: 'log', level: 'warning', message: note });
       if (config.previewEvery > 0 && !control.skipPreviews) {
         preview = await createPreviewRenderer({ config, runDir, checkpoint, architecture, alphasCumprod, tokenizer, template, embedding, cacheDir, provider: step.provider, intraOpThreads: control.intraOpThreads, onNodePlacement });
       }

@@ -59,6 +59,7 @@ test('a seeded run on WebGPU equals the CPU run, and its VAE, TI-step and previe
   const started = of(gpu.events, 'started')[0];
   assert.equal(started.provider, 'webgpu');
   assert.match(started.providerNotes.join('\n'), /webgpu: WARNING — runs on the software adapter SwiftShader/);
+  assert.ok(of(gpu.events, 'log').some((l) => l.level === 'warning' && l.message.startsWith('webgpu: WARNING — runs on the software adapter SwiftShader')), 'the warning is also a warning in the run log');
   assert.equal(started.computePrecision?.precision, 'float32');
   assert.match(started.computePrecision!.reason, /no shader-f16/);
 
