@@ -42,7 +42,7 @@ export interface AdapterAssessment {
   drivers?: VulkanDriver[];
 }
 
-/** A provider slower than the CPU provider by more than this on the probe is not used by `auto` (SwiftShader measured 160–290× on this probe here; a GPU, its dispatch overhead included, is expected well under 3× — the GPU check measures it). */
+/** A provider slower than the CPU provider by more than this on the probe is not used by `auto` (SwiftShader measured 108–286× on this probe here; a GPU, its dispatch overhead included, is expected well under 3× — the GPU check measures it). */
 export const probeSlowdownLimit = 10;
 
 /** By name: undefined when the platform's drivers cannot settle it (then the probe decides). */
