@@ -2,6 +2,7 @@
 import type { CliCommand } from './cliCommand';
 import { createEmbeddingCommand } from './commands/createEmbedding';
 import { demoCommand } from './commands/demo';
+import { installCudaCommand } from './commands/installCuda';
 import { lintCommand } from './commands/lint';
 import { modelInfoCommand } from './commands/modelInfo';
 import { preprocessCommand } from './commands/preprocess';
@@ -13,6 +14,7 @@ import { verifyFixtureCommand } from './commands/verifyFixture';
 export const cliCommands: CliCommand[] = [
   createEmbeddingCommand,
   demoCommand,
+  installCudaCommand,
   lintCommand,
   modelInfoCommand,
   preprocessCommand,

@@ -1,6 +1,7 @@
 // `embedding-studio` command-line entry: one command table, each command in its own file under
 // ./commands. Exit codes: 0 ok, 1 the command found problems (or failed), 2 bad usage or input.
 import { cliCommands } from './commandTable';
+import { driverFilterPlan, runWithDriverMessagesFiltered } from './driverMessageFilter';
 
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
@@ -17,6 +18,9 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`embedding-studio: unknown command '${name}'\n\n${usage()}`);
     return 2;
   }
+  // GPU providers: the command runs in a child whose GPU-driver chatter on stderr is kept out of the terminal
+  const plan = driverFilterPlan(name, rest);
+  if (plan) return runWithDriverMessagesFiltered(argv, plan);
   return command.run(rest);
 }
 

@@ -1,7 +1,9 @@
 // The host side of the tagger child process: forks it, validates every event, and turns one
 // 'tag' request into a promise of its results. No onnxruntime here, so the extension host can
-// use it. A crash of the child rejects the pending request with the exit code and its stderr.
+// use it. A crash of the child rejects the pending request with the exit code and its stderr
+// (without the GPU driver's chatter, which says nothing about the crash).
 import { fork, type ChildProcess } from 'node:child_process';
+import { DriverMessageFilter } from '../protocol/driverMessages';
 import { parseTaggerEvent, type TaggerCommand, type TaggerEvent } from '../protocol/taggerMessages';
 
 export type TagRequest = Omit<Extract<TaggerCommand, { type: 'tag' }>, 'type' | 'requestId'>;
@@ -25,7 +27,9 @@ export class TaggerProcess {
   private readonly listeners = new Set<(event: TaggerEvent | { type: 'exit'; message: string }) => void>();
 
   private constructor(private readonly child: ChildProcess) {
-    child.stderr?.on('data', (chunk: Buffer) => (this.stderrTail = (this.stderrTail + chunk.toString('utf8')).slice(-2000)));
+    const stderr = new DriverMessageFilter({ onDriver: () => undefined, onOther: (text) => (this.stderrTail = (this.stderrTail + text).slice(-2000)) });
+    child.stderr?.on('data', (chunk: Buffer) => stderr.write(chunk));
+    child.stderr?.on('end', () => stderr.end());
     child.on('message', (raw) => {
       let event: TaggerEvent;
       try {
@@ -36,6 +40,7 @@ export class TaggerProcess {
       for (const listener of this.listeners) listener(event);
     });
     child.on('exit', (code, signal) => {
+      stderr.end();
       const message = `the tagger process exited (${signal ? `signal ${signal}` : `code ${code}`})${this.stderrTail ? `: ${this.stderrTail.trim().split('\n').slice(-5).join(' | ')}` : ''}`;
       for (const listener of this.listeners) listener({ type: 'exit', message });
     });

@@ -2,6 +2,8 @@
 // over the shared context, registered once in activate(). To add a command: one entry here
 // (plus its `contributes.commands` line in package.json). `requiresTrust` commands (anything
 // that loads models or runs native code) refuse in Restricted Mode and say why.
+import { fork } from 'node:child_process';
+import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
 import {
@@ -82,6 +84,41 @@ export const commandTable: CommandEntry[] = [
       if (!client) return;
       const statistics: DatasetStatistics[] = await client.sendRequest(datasetStatisticsRequest);
       await ctx.pages.show('Dataset statistics', datasetStatisticsMarkdown(statistics));
+    },
+  },
+  {
+    // The CLI does the work (download, unzip, copy) in a child process, as for every native-side task.
+    id: 'embeddingStudio.installCudaProvider',
+    title: 'Install CUDA Provider',
+    requiresTrust: true,
+    create: (ctx) => async () => {
+      if (`${process.platform}-${process.arch}` !== 'linux-x64') {
+        void vscode.window.showInformationMessage(
+          process.platform === 'win32'
+            ? 'Embedding Studio: on Windows the bundled DirectML provider runs on NVIDIA, AMD and Intel GPUs — set embeddingStudio.executionProvider to "dml" or "auto".'
+            : `Embedding Studio: ONNX Runtime's CUDA provider package is for Linux x64 only (this is ${process.platform}-${process.arch}); "auto" uses WebGPU where the GPU supports it.`,
+        );
+        return;
+      }
+      const cli = join(ctx.extension.extensionPath, 'dist', 'cli.js');
+      ctx.output.show(true);
+      const code = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Embedding Studio: installing the CUDA provider' }, (progress) =>
+        new Promise<number | null>((resolve, reject) => {
+          const child = fork(cli, ['install-cuda'], { execArgv: [], stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+          const show = (chunk: Buffer) => {
+            for (const line of chunk.toString('utf8').split('\n').filter(Boolean)) {
+              ctx.output.info(`install-cuda: ${line}`);
+              progress.report({ message: line.trim() });
+            }
+          };
+          child.stdout?.on('data', show);
+          child.stderr?.on('data', show);
+          child.on('error', reject);
+          child.on('exit', resolve);
+        }),
+      );
+      if (code === 0) void vscode.window.showInformationMessage('Embedding Studio: the CUDA provider is installed. Training with provider "cuda" or "auto" uses it (it needs the NVIDIA driver, CUDA 12 and cuDNN 9). Run this again after an extension update.');
+      else void vscode.window.showErrorMessage('Embedding Studio: the CUDA provider could not be installed — see the "Embedding Studio" output for why.', 'Show Output').then((c) => c && ctx.output.show());
     },
   },
 ];

@@ -7,6 +7,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import { join } from 'node:path';
+import { runFolderFiles } from '../protocol/runFolderReplay';
 import { parseTrainerEvent, type TrainerCommand, type TrainerEvent } from '../protocol/trainerMessages';
 
 export interface TrainerProcessOptions {
@@ -44,7 +45,7 @@ export class TrainerProcess extends EventEmitter<TrainerProcessEvents> {
   constructor(options: TrainerProcessOptions) {
     super();
     mkdirSync(options.logDir, { recursive: true });
-    this.logPath = join(options.logDir, 'trainer.log');
+    this.logPath = join(options.logDir, runFolderFiles.trainerLog);
     this.log = createWriteStream(this.logPath, { flags: 'a' });
     // the log path goes along: should this host die, the worker writes its last words there itself
     const args = ['--config', options.configPath, '--ipc', '--log', this.logPath];

@@ -56,4 +56,7 @@ export * from './grad';
 export { gradientRules, differentiableOpTypes } from './gradients/index';
 export type { OpGradient, GradientContext } from './gradients/index';
 export * from './session';
+export * from './nodePlacement';
+export * from './gpuAdapter';
+export * from './vulkanDrivers';
 export * from './modelPlacement';

@@ -13,7 +13,7 @@ import type { FinishReason, TrainerEvent } from './trainerMessages';
 
 export class RunFolderError extends Error {}
 
-export const runFolderFiles = { config: 'run-config.json', lossLog: 'textual_inversion_loss.csv', embeddings: 'embeddings', images: 'images' } as const;
+export const runFolderFiles = { config: 'run-config.json', lossLog: 'textual_inversion_loss.csv', embeddings: 'embeddings', images: 'images', trainerLog: 'trainer.log' } as const;
 
 const lossLogColumns = ['step', 'epoch', 'epoch_step', 'loss', 'learn_rate'];
 

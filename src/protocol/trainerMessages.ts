@@ -34,6 +34,8 @@ export type TrainerEvent =
       provider: string;
       /** Why each provider tried before the chosen one was skipped. */
       providerNotes: string[];
+      /** float32 or float16 compute, and why (src/train/computePrecision.ts). Absent in runs replayed from a folder. */
+      computePrecision?: { precision: 'float32' | 'float16'; reason: string };
       /** The run configuration as stored in the run folder (run-config.json). */
       config: Record<string, unknown>;
     }
@@ -108,6 +110,7 @@ const eventShapes: Record<TrainerEvent['type'], Shape> = {
     maxSteps: 'number',
     provider: 'string',
     providerNotes: 'array',
+    computePrecision: 'object?',
     config: 'object',
   },
   phase: { phase: 'string', detail: 'string', current: 'number?', total: 'number?' },

@@ -1,9 +1,10 @@
 // Runs a reference-fixture folder (the format of shared/fixtures/sd1-tiny: cases.json,
-// cases.safetensors, the model files, config.json for head counts) through our graphs on ONNX
-// Runtime CPU and compares every output with the reference by relative L2 error.
+// cases.safetensors, the model files, config.json for head counts) through our graphs on an ONNX
+// Runtime provider (the CPU by default) and compares every output with the reference by relative
+// L2 error. The tolerances are the same on every provider.
 import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
-import { Graph, serializeModel, type HostTensor, type Session } from '../onnx';
+import { Graph, serializeModel, type HostTensor, type NodePlacementReport, type ProviderChoice, type Session, type SessionOptions } from '../onnx';
 import { headsFromFixtureConfig, inferSd1Architecture, type Sd1Architecture } from './architecture';
 import { clipTextHidden, clipTokenEmbeddings, injectionMatrix } from './clipTextGraph';
 import { sd1AlphasCumprod } from './noiseSchedule';
@@ -63,6 +64,12 @@ export interface VerifyFixtureOptions {
   onRow?: (row: FixtureRow) => void;
   /** Only the cases with these names. */
   cases?: readonly string[];
+  /** The execution provider every graph runs on (default 'cpu'). An explicit GPU provider never falls back. */
+  provider?: ProviderChoice;
+  /** After each case's first run on a GPU provider: where ORT placed its nodes. */
+  onNodePlacement?: (report: NodePlacementReport) => void;
+  /** Each session once created: the provider it got and why others were skipped. */
+  onSession?: (caseName: string, session: Pick<Session, 'provider' | 'providerNotes' | 'adapter'>) => void;
 }
 
 function readJson(path: string): unknown {
@@ -123,8 +130,13 @@ function clipSkipOf(output: string): number {
   throw new Error(`text encoder output \`${output}\` is unknown (hidden_last, hidden_penultimate or hidden_skipN).`);
 }
 
-async function runGraph(g: Graph, weights: CheckpointWeights, feeds: Record<string, HostTensor>): Promise<Record<string, HostTensor>> {
-  const session: Session = await createWeightedSession(serializeModel(g), weights, { inMemory: true, session: { provider: 'cpu' } });
+function sessionOptions(caseName: string, options: VerifyFixtureOptions): SessionOptions {
+  return { provider: options.provider ?? 'cpu', label: caseName, onNodePlacement: options.onNodePlacement };
+}
+
+async function runGraph(g: Graph, weights: CheckpointWeights, feeds: Record<string, HostTensor>, caseName: string, options: VerifyFixtureOptions): Promise<Record<string, HostTensor>> {
+  const session: Session = await createWeightedSession(serializeModel(g), weights, { inMemory: true, session: sessionOptions(caseName, options) });
+  options.onSession?.(caseName, session);
   try {
     return await session.run(feeds);
   } finally {
@@ -155,7 +167,7 @@ export async function verifyFixture(dir: string, options: VerifyFixtureOptions =
       if (options.cases && !options.cases.includes(fixtureCase.name)) continue;
       const isTi = fixtureCase.inputs.some((n) => suffix(n) === 'x0');
       const tolerance = fp16 ? fixtureTolerances.fp16Weights : isTi ? fixtureTolerances.textualInversion : fixtureTolerances.forward;
-      const results = await runCase(fixtureCase, model, arch, tensors, cases.ti_placeholder_token_id ?? 0, alphasCumprod);
+      const results = await runCase(fixtureCase, model, arch, tensors, cases.ti_placeholder_token_id ?? 0, alphasCumprod, options);
       const report = (names: readonly string[], aux: boolean) => {
         for (const name of names) {
           const got = results[suffix(name)];
@@ -183,6 +195,7 @@ async function runCase(
   tensors: CaseTensors,
   placeholderId: number,
   alphasCumprod: Float64Array,
+  options: VerifyFixtureOptions,
 ): Promise<Record<string, HostTensor>> {
   const input = (short: string) => {
     const name = fixtureCase.inputs.find((n) => suffix(n) === short);
@@ -203,11 +216,11 @@ async function runCase(
     const t = tensors.ints(input('t'));
     const vectors = emb.shape[0];
     const clipSkip = Number(fixtureCase.params?.clip_skip ?? /clip_skip(\d+)/.exec(fixtureCase.name)?.[1] ?? 1);
-    const options = { clipSkip, batch, latentHeight: x0.shape[2], latentWidth: x0.shape[3], vectors, auxOutputs: true };
-    const built = buildTextualInversionLossGraph(model, arch, options);
+    const tiOptions = { clipSkip, batch, latentHeight: x0.shape[2], latentWidth: x0.shape[3], vectors, auxOutputs: true };
+    const built = buildTextualInversionLossGraph(model, arch, tiOptions);
     const ids = tensors.ints(idsName);
     const timesteps = Array.from({ length: batch }, (_, b) => Number(t[Math.min(b, t.length - 1)]));
-    const feeds = textualInversionFeeds(arch, options, {
+    const feeds = textualInversionFeeds(arch, tiOptions, {
       emb: emb.data as Float32Array,
       inputIds: ids,
       placeholderPositions: placeholderPositions(ids, batch, te.positions, vectors, placeholderId),
@@ -216,7 +229,8 @@ async function runCase(
       timesteps,
       alphasCumprod,
     });
-    const session = await createWeightedSession(built.bytes, built.weights, { inMemory: true, session: { provider: 'cpu' } });
+    const session = await createWeightedSession(built.bytes, built.weights, { inMemory: true, session: sessionOptions(fixtureCase.name, options) });
+    options.onSession?.(fixtureCase.name, session);
     try {
       const out = await session.run(feeds);
       const o = textualInversionOutputs;
@@ -247,7 +261,7 @@ async function runCase(
     const tokens = clipTokenEmbeddings(g, weights, te, idsValue, injection);
     const hidden = clipTextHidden(g, weights, te, tokens, outputs.map(clipSkipOf));
     hidden.forEach((h, i) => g.output(h, outputs[i]));
-    return runGraph(g, weights, feeds);
+    return runGraph(g, weights, feeds, fixtureCase.name, options);
   }
 
   if (has('timesteps')) {
@@ -261,7 +275,7 @@ async function runCase(
       x,
       context,
       time_features: { dtype: 'float32', shape: [timesteps.length, mc], data: timestepFeatures(timesteps, mc) },
-    });
+    }, fixtureCase.name, options);
   }
 
   if (has('image')) {
@@ -269,13 +283,13 @@ async function runCase(
     const { mean, logvar } = vaeEncode(g, weights, arch.vae, g.input('image', 'float32', image.shape));
     g.output(mean, 'mean');
     g.output(logvar, 'logvar');
-    return runGraph(g, weights, { image });
+    return runGraph(g, weights, { image }, fixtureCase.name, options);
   }
 
   if (has('z')) {
     const z = tensors.float(input('z'));
     g.output(vaeDecode(g, weights, arch.vae, g.input('z', 'float32', z.shape)), outputs[0]);
-    return runGraph(g, weights, { z });
+    return runGraph(g, weights, { z }, fixtureCase.name, options);
   }
 
   throw new Error(`case ${fixtureCase.name}: inputs ${fixtureCase.inputs.join(', ')} match no known case kind (text encoder, UNet, VAE encode/decode, textual-inversion loss).`);

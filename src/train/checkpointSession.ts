@@ -2,7 +2,7 @@
 // to ORT in memory; large ones get their .onnx written beside the checkpoint (or into a cache
 // folder with a hard link) so ORT memory-maps the weights instead of copying gigabytes.
 import { statSync } from 'node:fs';
-import { Graph, placeModelForCheckpoint, serializeModel, type ProviderChoice, type Session } from '../onnx';
+import { Graph, placeModelForCheckpoint, serializeModel, type NodePlacementReport, type ProviderChoice, type Session } from '../onnx';
 import type { Checkpoint } from '../sd/checkpoint';
 import { CheckpointWeights, createWeightedSession } from '../sd/weights';
 
@@ -17,6 +17,8 @@ export interface CheckpointSessionOptions {
   disablePrepacking?: boolean;
   /** Turn ORT's CPU memory arena off (gigabytes less peak memory at full size; see bench/trainStep.ts --lean). */
   disableCpuMemArena?: boolean;
+  /** On a GPU provider, after the first run: where ORT placed the nodes (labelled with the model file name). */
+  onNodePlacement?: (report: NodePlacementReport) => void;
 }
 
 export async function createCheckpointSession(
@@ -39,6 +41,8 @@ export async function createCheckpointSession(
     intraOpThreads: options.intraOpThreads,
     disablePrepacking: options.disablePrepacking,
     disableCpuMemArena: options.disableCpuMemArena ?? !small,
+    label: modelFileName,
+    onNodePlacement: options.onNodePlacement,
   };
   return placement
     ? createWeightedSession(bytes, weights, { modelPath: placement.modelPath, session })

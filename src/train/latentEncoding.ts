@@ -3,7 +3,7 @@
 // again; the VAE session is released as soon as the encoding is done.
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ProviderChoice } from '../onnx';
+import type { NodePlacementReport, ProviderChoice } from '../onnx';
 import type { Sd1Architecture } from '../sd/architecture';
 import type { Checkpoint } from '../sd/checkpoint';
 import { openSafetensors, writeSafetensors } from '../sd/safetensors';
@@ -22,6 +22,7 @@ export interface LatentEncodingOptions {
   provider: ProviderChoice;
   cacheDir: string;
   onProgress?: (done: number, total: number) => void;
+  onNodePlacement?: (report: NodePlacementReport) => void;
 }
 
 function cacheKey(options: LatentEncodingOptions): string {

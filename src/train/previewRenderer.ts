@@ -6,7 +6,7 @@
 // preview of the same prompt.
 import { join } from 'node:path';
 import sharp from 'sharp';
-import type { ProviderChoice, Session } from '../onnx';
+import type { NodePlacementReport, ProviderChoice, Session } from '../onnx';
 import type { Sd1Architecture } from '../sd/architecture';
 import type { Checkpoint } from '../sd/checkpoint';
 import { clipTextHidden, clipTokenEmbeddings } from '../sd/clipTextGraph';
@@ -38,6 +38,7 @@ export interface PreviewRendererOptions {
   cacheDir: string;
   provider: string;
   intraOpThreads?: number;
+  onNodePlacement?: (report: NodePlacementReport) => void;
 }
 
 type PreviewEvent = Extract<TrainerEvent, { type: 'preview' }>;
@@ -67,7 +68,7 @@ export async function createPreviewRenderer(o: PreviewRendererOptions): Promise<
   const h = config.height / arch.vae.downscale;
   const w = config.width / arch.vae.downscale;
   const latentShape = [1, arch.unet.inChannels, h, w];
-  const sessionOptions = { provider: o.provider as ProviderChoice, cacheDir: o.cacheDir, intraOpThreads: o.intraOpThreads };
+  const sessionOptions = { provider: o.provider as ProviderChoice, cacheDir: o.cacheDir, intraOpThreads: o.intraOpThreads, onNodePlacement: o.onNodePlacement };
   const name = o.checkpoint.name;
   const textSession = await createCheckpointSession(
     o.checkpoint,

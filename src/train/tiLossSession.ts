@@ -9,7 +9,7 @@
 // session, built the first time a batch needs it (prompts over 75 tokens or with BREAK); on a GPU
 // each session holds its own copy of the weights.
 import { join } from 'node:path';
-import { grad, type Graph, type Session, type ProviderChoice } from '../onnx';
+import { grad, type Graph, type NodePlacementReport, type Session, type ProviderChoice } from '../onnx';
 import type { Sd1Architecture } from '../sd/architecture';
 import type { Checkpoint } from '../sd/checkpoint';
 import { clipTokenEmbeddings, clipTextHidden } from '../sd/clipTextGraph';
@@ -37,9 +37,10 @@ export interface TiLossSessionOptions {
   disableCpuMemArena?: boolean;
   /** Called before a graph for a new chunk count is built (it takes a while). */
   onBuildGraph?: (chunks: number) => void;
+  onNodePlacement?: (report: NodePlacementReport) => void;
 }
 
-export type TiLossGraphOptions = Omit<TiLossSessionOptions, 'provider' | 'cacheDir' | 'onBuildGraph'> & {
+export type TiLossGraphOptions = Omit<TiLossSessionOptions, 'provider' | 'cacheDir' | 'onBuildGraph' | 'onNodePlacement'> & {
   /** Chunks of 77 tokens per prompt (default 1). */
   chunks?: number;
 };
@@ -103,6 +104,11 @@ export class TiLossSession implements TextualInversionStep {
 
   get providerNotes(): readonly string[] {
     return this.session.providerNotes;
+  }
+
+  /** The ORT session (its adapter and node placement). */
+  get ortSession(): Session {
+    return this.session;
   }
 
   static async create(options: TiLossSessionOptions): Promise<TiLossSession> {

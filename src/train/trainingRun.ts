@@ -4,6 +4,7 @@
 // extension) and the CLI; it reports through `emit` only.
 import { existsSync, mkdirSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
+import { describeNodePlacement, type NodePlacementReport } from '../onnx';
 import type { TrainerCommand, TrainerEvent } from '../protocol/trainerMessages';
 import type { DatasetIndex } from '../dataset/datasetIndex';
 import { inferSd1Architecture } from '../sd/architecture';
@@ -29,6 +30,7 @@ import { listTrainingImages } from './trainingImages';
 import { createTrainingRandom, derivedSeed } from './trainingRandom';
 import { locateClipTokenizer } from './tokenizerLocation';
 import { createPreviewRenderer } from './previewRenderer';
+import { chooseComputePrecision } from './computePrecision';
 
 export interface TrainingRunControl {
   emit: (event: TrainerEvent) => void;
@@ -64,13 +66,22 @@ export function readRunFolderConfig(configPath: string): RunConfig {
   return config;
 }
 
+/** The run folder of a configuration: `out`, or runs/NAME, absolute. */
+export function resolveRunDir(config: Pick<RunConfig, 'out' | 'name'>): string {
+  return resolve(config.out || join('runs', config.name));
+}
+
 export async function runTraining(input: RunConfig, control: TrainingRunControl): Promise<LoopResult> {
   const config: RunConfig = withAbsolutePaths(input);
-  config.out = resolve(config.out || join('runs', config.name));
+  config.out = resolveRunDir(config);
   const problems = validateRunConfig(config);
   const errors = problems.filter((p) => p.severity === 'error');
   if (errors.length) throw new RunConfigError(errors.map((p) => `${p.field}: ${p.message}`).join('\n'));
   const { emit } = control;
+  // Every session on a GPU provider reports, after its first run, where ORT placed its nodes:
+  // compute nodes on the CPU are a warning (the GPU provider lacked a kernel), shape arithmetic is not.
+  const onNodePlacement = (report: NodePlacementReport) =>
+    emit({ type: 'log', level: report.cpuCompute.length > 0 ? 'warning' : 'info', message: `node placement: ${describeNodePlacement(report)}` });
   for (const p of problems) emit({ type: 'log', level: 'warning', message: `${p.field}: ${p.message}` });
   const runDir = config.out;
   const statePath = join(runDir, runStateFileName);
@@ -191,6 +202,7 @@ export async function runTraining(input: RunConfig, control: TrainingRunControl)
       runDir,
       provider: config.provider,
       cacheDir,
+      onNodePlacement,
       onProgress: (current, total) => emit({ type: 'phase', phase: 'encoding-latents', detail: `image ${current} of ${total}`, current, total }),
     });
     if (fromCache) emit({ type: 'log', level: 'info', message: `latents of ${images.length} images reused from the run folder` });
@@ -214,11 +226,17 @@ export async function runTraining(input: RunConfig, control: TrainingRunControl)
       cacheDir,
       intraOpThreads: control.intraOpThreads,
       onBuildGraph: (chunks) => emit({ type: 'log', level: 'info', message: `a prompt of ${chunks} chunks of 75 tokens (long caption or BREAK): building the training graph for a ${77 * chunks}-token context once` }),
+      onNodePlacement,
     });
     let preview: PreviewRenderer | undefined;
     try {
+      // The decision point for fp16 compute; float32 until the fp16 graph exists (see computePrecision.ts).
+      const precision = await chooseComputePrecision(step.ortSession.provider);
+      emit({ type: 'log', level: 'info', message: `compute precision: ${precision.reason}` });
+      // an explicitly chosen GPU provider on a software adapter runs, and says so where warnings show
+      for (const note of step.providerNotes) if (note.startsWith(`${step.provider}: WARNING`)) emit({ type: 'log', level: 'warning', message: note });
       if (config.previewEvery > 0 && !control.skipPreviews) {
-        preview = await createPreviewRenderer({ config, runDir, checkpoint, architecture, alphasCumprod, tokenizer, template, embedding, cacheDir, provider: step.provider, intraOpThreads: control.intraOpThreads });
+        preview = await createPreviewRenderer({ config, runDir, checkpoint, architecture, alphasCumprod, tokenizer, template, embedding, cacheDir, provider: step.provider, intraOpThreads: control.intraOpThreads, onNodePlacement });
       }
       const loop = new TrainingLoop({
         config,
@@ -248,6 +266,7 @@ export async function runTraining(input: RunConfig, control: TrainingRunControl)
         maxSteps: config.maxSteps,
         provider: step.provider,
         providerNotes: [...step.providerNotes],
+        computePrecision: { precision: precision.precision, reason: precision.reason },
         config: config as unknown as Record<string, unknown>,
       });
       emit({ type: 'phase', phase: 'training', detail: `from step ${loop.step}` });

@@ -80,6 +80,7 @@ export function renderSummary(model: ModelState, post: (action: MonitorAction) =
     rows.push(['Embedding', `${started.embeddingName} (${started.vectors} vector${started.vectors === 1 ? '' : 's'} per token)`]);
     rows.push(['Execution provider', started.provider]);
     if (started.providerNotes.length > 0) rows.push(['Provider notes', started.providerNotes.join('; ')]);
+    if (started.computePrecision) rows.push(['Compute precision', `${started.computePrecision.precision}: ${started.computePrecision.reason}`]);
   }
   const runDir = model.session?.runDir ?? started?.runDir;
   if (runDir) rows.push(['Run folder', runDir]);

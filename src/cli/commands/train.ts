@@ -129,7 +129,7 @@ function lossText(loss: number | null): string {
 export function formatEvent(event: TrainerEvent): string | null {
   switch (event.type) {
     case 'started':
-      return `training ${event.embeddingName} (${event.vectors} vectors) from step ${event.startStep} to ${event.maxSteps} on ${event.provider}; run folder ${event.runDir}`;
+      return `training ${event.embeddingName} (${event.vectors} vectors) from step ${event.startStep} to ${event.maxSteps} on ${event.provider}; run folder ${event.runDir}${event.providerNotes.map((note) => `\n  provider note: ${note}`).join('')}`;
     case 'phase':
       return event.phase === 'encoding-latents' && event.current !== undefined && event.current !== event.total && event.current !== 0 ? null : `${event.phase}: ${event.detail}`;
     case 'progress':
