@@ -26,7 +26,7 @@ export interface RandomCheckpointConfig {
   dtype: 'F32' | 'F16';
 }
 
-/** The sizes of `shared/fixtures/sd1-tiny` (its config.json). */
+/** The sizes of the `test/fixtures/sd1-tiny` reference model (its config.json). */
 export const tinyCheckpointConfig: RandomCheckpointConfig = {
   textEncoder: { vocabSize: 49408, positions: 77, width: 64, layers: 3, mlpWidth: 256 },
   unet: { inChannels: 4, outChannels: 4, modelChannels: 32, channelMult: [1, 2], numResBlocks: 1, attentionLevels: [true, true], transformerDepth: 1, contextDim: 64 },

@@ -8,7 +8,6 @@ import { describeNodePlacement, type NodePlacementReport } from '../onnx';
 import type { TrainerCommand, TrainerEvent } from '../protocol/trainerMessages';
 import { inferSd1Architecture } from '../sd/architecture';
 import { loadCheckpoint } from '../sd/checkpoint';
-import type { ClipTokenizer } from '../sd/clipTokenizer';
 import { noiseScheduleFromCheckpoint } from '../sd/noiseSchedule';
 import { writeFileAtomicSync } from '../dataset/atomicWrite';
 import { validateRunConfig, type RunConfig } from './config';
@@ -35,8 +34,6 @@ export interface TrainingRunControl {
   intraOpThreads?: number;
   /** Tests and benches: no preview renderer even when previewEvery > 0. */
   skipPreviews?: boolean;
-  /** Used when no CLIP tokenizer files are found (the demo's random model needs no real vocabulary). */
-  fallbackTokenizer?: () => ClipTokenizer;
 }
 
 export class RunConfigError extends Error {}
@@ -82,14 +79,8 @@ export async function runTraining(input: RunConfig, control: TrainingRunControl)
       textHeads: config.textHeads > 0 ? config.textHeads : undefined,
       unetHeads: config.unetHeads > 0 ? config.unetHeads : undefined,
     });
-    let tokenizer: ClipTokenizer;
-    try {
-      tokenizer = locateClipTokenizer(config.tokenizer, config.model, checkpoint.tokenizerFolder);
-    } catch (error) {
-      if (!control.fallbackTokenizer) throw error;
-      tokenizer = control.fallbackTokenizer();
-      emit({ type: 'log', level: 'info', message: 'no CLIP tokenizer files found: using byte-level tokens (fine for the random demo model only)' });
-    }
+    const { tokenizer, description: tokenizerDescription } = locateClipTokenizer(config.tokenizer, config.model, checkpoint.tokenizerFolder);
+    emit({ type: 'log', level: 'info', message: `CLIP tokenizer: ${tokenizerDescription}` });
     const template = loadPromptTemplate(config.template);
     for (const warning of template.warnings) emit({ type: 'log', level: 'warning', message: warning });
     const images = listTrainingImages(config.data);

@@ -9,7 +9,7 @@ import { modelInfoCommand } from '../../src/cli/commands/modelInfo';
 import { randomModelCommand } from '../../src/cli/commands/randomModel';
 import { writeSafetensors, openSafetensors } from '../../src/sd/safetensors';
 
-const fixture = join(__dirname, '../../../shared/fixtures/sd1-tiny/model.safetensors');
+const fixture = join(__dirname, '../fixtures/sd1-tiny/model.safetensors');
 const cliEntry = join(__dirname, '../../src/cli/main.ts');
 const scratch = mkdtempSync(join(tmpdir(), 'model-info-cli-'));
 test.after(() => rmSync(scratch, { recursive: true, force: true }));

@@ -11,8 +11,8 @@ import { readEmbeddingFile } from '../../src/train/embeddingFile';
 import { writeDemoDataset } from '../../src/train/demoDataset';
 
 const repo = join(__dirname, '../..');
-const model = join(repo, '../shared/fixtures/sd1-tiny/model.safetensors');
-const vocab = join(repo, '../shared/clip-vocab/bpe_simple_vocab_16e6.txt.gz');
+const model = join(repo, 'test/fixtures/sd1-tiny/model.safetensors');
+const vocab = join(repo, 'resources/clip/bpe_simple_vocab_16e6.txt.gz');
 const root = mkdtempSync(join(tmpdir(), 'cli-train-'));
 const data = join(root, 'data');
 

@@ -16,8 +16,7 @@ import { runStateFileName as trainerRunStateFileName } from '../../src/train/run
 
 const repo = join(__dirname, '../..');
 const workerPath = join(repo, 'dist/trainer.js');
-const fixtureModel = join(repo, '../shared/fixtures/sd1-tiny/model.safetensors');
-const vocab = join(repo, '../shared/clip-vocab/bpe_simple_vocab_16e6.txt.gz');
+const fixtureModel = join(repo, 'test/fixtures/sd1-tiny/model.safetensors');
 const root = mkdtempSync(join(tmpdir(), 'es-registry-'));
 const data = join(root, 'data');
 const registry = new RunRegistry({ workerPath });
@@ -25,7 +24,7 @@ const registry = new RunRegistry({ workerPath });
 function config(out: string, overrides: Partial<RunConfig> = {}): RunConfig {
   return mergeRunConfig({
     model: fixtureModel, data, name: 'wired', vectors: 2, initText: 'girl', learnRate: '0.005', maxSteps: 100000, width: 64, height: 64,
-    saveEvery: 5, previewEvery: 0, writeCsvEvery: 1, provider: 'cpu', out, tokenizer: vocab, textHeads: 4, unetHeads: 2, seed: 7,
+    saveEvery: 5, previewEvery: 0, writeCsvEvery: 1, provider: 'cpu', out, tokenizer: '', textHeads: 4, unetHeads: 2, seed: 7,
     template: 'subject_filewords', ...overrides,
   });
 }
@@ -104,6 +103,9 @@ test('start, progress, pause/resume, change the learning rate, stop: through the
   assert.equal(resumed.step, paused.step);
   const firstAfter = await waitForEvent(run, isType('progress'), afterPause);
   assert.equal(firstAfter.step, paused.step + 1);
+  // no tokenizer setting: the bundled trainer finds the vocabulary shipped beside dist/
+  const tokenizerLog = run.events.find((e) => e.type === 'log' && e.message.startsWith('CLIP tokenizer: '));
+  assert.equal(tokenizerLog?.type === 'log' && tokenizerLog.message, `CLIP tokenizer: ${join(repo, 'resources', 'clip', 'bpe_simple_vocab_16e6.txt.gz')} (shipped with Embedding Studio)`);
   assert.equal(run.events.slice(afterPause).findIndex((e) => e.type === 'progress') > run.events.slice(afterPause).findIndex((e) => e.type === 'resumed'), true);
 
   // a live learning-rate change: the event, then progress and the A1111 CSV at the new rate

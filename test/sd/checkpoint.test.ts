@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { loadCheckpoint } from '../../src/sd/checkpoint';
 import { openSafetensors, writeSafetensors, type SafetensorsTensorData } from '../../src/sd/safetensors';
 
-const fixtureDir = join(__dirname, '../../../shared/fixtures/sd1-tiny');
+const fixtureDir = join(__dirname, '../fixtures/sd1-tiny');
 const fixture = join(fixtureDir, 'model.safetensors');
 const scratch = mkdtempSync(join(tmpdir(), 'checkpoint-test-'));
 test.after(() => rmSync(scratch, { recursive: true, force: true }));

@@ -12,7 +12,7 @@ import { inferSd1Architecture } from '../../src/sd/architecture';
 import { encodeTorchSave, TorchTensor, type PickleValue } from '../../src/train/torchPickle';
 import { crc32, writeStoredZip } from '../../src/sd/zipArchive';
 
-const fixture = join(__dirname, '../../../shared/fixtures/sd1-tiny/model.safetensors');
+const fixture = join(__dirname, '../fixtures/sd1-tiny/model.safetensors');
 const scratch = mkdtempSync(join(tmpdir(), 'pickled-checkpoint-'));
 test.after(() => rmSync(scratch, { recursive: true, force: true }));
 

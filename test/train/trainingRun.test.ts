@@ -22,8 +22,8 @@ import type { TrainingBatch } from '../../src/train/trainingStep';
 import { parseTrainerEvent, type TrainerEvent } from '../../src/protocol/trainerMessages';
 
 const repo = join(__dirname, '../..');
-const fixtureModel = join(repo, '../shared/fixtures/sd1-tiny/model.safetensors');
-const vocab = join(repo, '../shared/clip-vocab/bpe_simple_vocab_16e6.txt.gz');
+const fixtureModel = join(repo, 'test/fixtures/sd1-tiny/model.safetensors');
+const vocab = join(repo, 'resources/clip/bpe_simple_vocab_16e6.txt.gz');
 const root = mkdtempSync(join(tmpdir(), 'ti-run-'));
 const data = join(root, 'data');
 

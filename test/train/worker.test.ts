@@ -20,8 +20,8 @@ test('forked with IPC: pause, setLearningRate, resume, saveNow and stop are obey
     configPath,
     JSON.stringify(
       mergeRunConfig({
-        model: join(repo, '../shared/fixtures/sd1-tiny/model.safetensors'), data: join(root, 'data'), name: 'ipcemb', vectors: 2, maxSteps: 100000, width: 64, height: 64,
-        saveEvery: 0, previewEvery: 0, provider: 'cpu', out: join(root, 'run'), tokenizer: join(repo, '../shared/clip-vocab/bpe_simple_vocab_16e6.txt.gz'), textHeads: 4, unetHeads: 2,
+        model: join(repo, 'test/fixtures/sd1-tiny/model.safetensors'), data: join(root, 'data'), name: 'ipcemb', vectors: 2, maxSteps: 100000, width: 64, height: 64,
+        saveEvery: 0, previewEvery: 0, provider: 'cpu', out: join(root, 'run'), tokenizer: join(repo, 'resources/clip/bpe_simple_vocab_16e6.txt.gz'), textHeads: 4, unetHeads: 2,
       }),
     ),
   );

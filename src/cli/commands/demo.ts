@@ -9,7 +9,6 @@ import { join, resolve } from 'node:path';
 import type { CliCommand } from '../cliCommand';
 import { DatasetIndex } from '../../dataset/datasetIndex';
 import { lintDataset } from '../../lint';
-import { ClipTokenizer } from '../../sd/clipTokenizer';
 import { tinyCheckpointConfig, writeRandomCheckpoint } from '../../sd/randomCheckpoint';
 import { mergeRunConfig } from '../../train/config';
 import { writeDemoDataset } from '../../train/demoDataset';
@@ -100,8 +99,6 @@ export const demoCommand: CliCommand = {
           }
         },
         resume: false,
-        // a fresh clone has no CLIP vocabulary; the random model does not need the real one
-        fallbackTokenizer: values.tokenizer ? undefined : () => new ClipTokenizer([]),
       });
       say(`embedding: ${result.embeddingPath} (and .pt beside it)`);
       say(`loss CSV:  ${join(runDir, 'textual_inversion_loss.csv')}`);
