@@ -2,7 +2,7 @@
 // files, JSON and text output, exit codes 0 / 1 / 2.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { runBounded } from '../support/timeLimits';
 import { mkdtempSync, realpathSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,7 +13,7 @@ const dirs: string[] = [];
 after(() => dirs.forEach(removeDataset));
 
 function cli(...args: string[]) {
-  const result = spawnSync(process.execPath, ['--import', 'tsx', join(repoRoot, 'src/cli/main.ts'), 'lint', ...args], { cwd: repoRoot, encoding: 'utf8' });
+  const result = runBounded(process.execPath, ['--import', 'tsx', join(repoRoot, 'src/cli/main.ts'), 'lint', ...args], { cwd: repoRoot, encoding: 'utf8' });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
@@ -100,7 +100,7 @@ function cliWithoutCaches(...args: string[]) {
   const empty = mkdtempSync(join(tmpdir(), 'es-no-cache-'));
   dirs.push(empty);
   const env = { ...process.env, HOME: empty, HF_HOME: empty, HF_HUB_CACHE: empty, HUGGINGFACE_HUB_CACHE: empty, XDG_CACHE_HOME: empty };
-  const result = spawnSync(process.execPath, ['--import', 'tsx', join(repoRoot, 'src/cli/main.ts'), 'lint', ...args], { cwd: repoRoot, encoding: 'utf8', env });
+  const result = runBounded(process.execPath, ['--import', 'tsx', join(repoRoot, 'src/cli/main.ts'), 'lint', ...args], { cwd: repoRoot, encoding: 'utf8', env });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 

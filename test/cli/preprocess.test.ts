@@ -1,7 +1,7 @@
 // The preprocess command as a user runs it: a real process, its exit code and output.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { runBounded } from '../support/timeLimits';
 import { mkdtempSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,7 +11,7 @@ import { capturedRun } from './capturedRun';
 import { v3Like, writeTestTagger } from '../dataset/testTaggerModel';
 
 const cliEntry = join(__dirname, '../../src/cli/main.ts');
-const cli = (...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', cliEntry, ...args], { encoding: 'utf8' });
+const cli = (...args: string[]) => runBounded(process.execPath, ['--import', 'tsx', cliEntry, ...args], { encoding: 'utf8' });
 
 async function source(): Promise<{ src: string; dst: string }> {
   const root = mkdtempSync(join(tmpdir(), 'es-cli-pre-'));

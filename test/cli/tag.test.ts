@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { runBounded } from '../support/timeLimits';
 import { mkdtempSync, mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,7 +25,7 @@ async function setup(): Promise<{ data: string; model: string; tags: string }> {
 
 test('tag (real process): new captions for uncaptioned images, tags file found beside the model', async () => {
   const { data, model } = await setup();
-  const result = spawnSync(process.execPath, ['--import', 'tsx', cliEntry, 'tag', data, '--model', model, '--provider', 'cpu', '--first', 'mychar'], { encoding: 'utf8' });
+  const result = runBounded(process.execPath, ['--import', 'tsx', cliEntry, 'tag', data, '--model', model, '--provider', 'cpu', '--first', 'mychar'], { encoding: 'utf8' });
   assert.equal(result.status, 0, result.stderr);
   assert.match(result.stderr, /tagger: 448×448, batch 1, 11 tags, on cpu/);
   assert.match(result.stdout, /unchanged .*white\.png: white\.txt exists \(kept/);

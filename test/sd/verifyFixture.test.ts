@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { runBounded } from '../support/timeLimits';
 import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,7 +9,7 @@ import { fixtureDir, fp16FixtureModel } from './sd1TinyFixture';
 const repoRoot = join(__dirname, '../..');
 
 function cli(...args: string[]) {
-  const result = spawnSync(process.execPath, ['--import', 'tsx', join(repoRoot, 'src/cli/main.ts'), 'verify-fixture', ...args], { encoding: 'utf8', cwd: repoRoot });
+  const result = runBounded(process.execPath, ['--import', 'tsx', join(repoRoot, 'src/cli/main.ts'), 'verify-fixture', ...args], { encoding: 'utf8', cwd: repoRoot });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { parseTrainerEvent, type TrainerCommand, type TrainerEvent } from '../../src/protocol/trainerMessages';
 import { mergeRunConfig } from '../../src/train/config';
 import { writeDemoDataset } from '../../src/train/demoDataset';
+import { timeLimits, withinTime } from '../support/timeLimits';
 
 const repo = join(__dirname, '../..');
 
@@ -45,7 +46,11 @@ test('forked with IPC: pause, setLearningRate, resume, saveNow and stop are obey
       if (command) send(command);
     }
   });
-  assert.equal(await exit, 0);
+  const exitCode = await withinTime(exit, timeLimits.command, 'the trainer to obey its command script and exit', () => `events: ${events.map((e) => e.type).join(',')}`).catch((error) => {
+    child.kill('SIGKILL');
+    throw error;
+  });
+  assert.equal(exitCode, 0);
   assert.equal(script.length, 0, `unfinished script; events: ${events.map((e) => e.type).join(',')}`);
   const finished = events.find((e) => e.type === 'finished');
   assert.ok(finished && finished.type === 'finished' && finished.reason === 'stopped');

@@ -11,6 +11,7 @@ import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { monitorHtml } from '../../src/extension/monitorHtml';
 import type { HostToMonitorMessage, MonitorToHostMessage } from '../../src/protocol/webviewMessages';
 import { themeInitScript, type ThemeKind } from './vscodeThemes';
+import { timeLimits } from '../support/timeLimits';
 
 export const repoRoot = resolve(__dirname, '../..');
 export const artifactsDir = join(repoRoot, '.test-artifacts', 'webview');
@@ -31,7 +32,7 @@ function newestSource(dir: string): number {
 export function ensureBuilt(): void {
   const sources = Math.max(newestSource(join(repoRoot, 'webview', 'monitor')), newestSource(join(repoRoot, 'src', 'protocol')));
   if (existsSync(bundle) && statSync(bundle).mtimeMs >= sources) return;
-  const result = spawnSync(process.execPath, ['scripts/build.mjs'], { cwd: repoRoot, stdio: 'inherit' });
+  const result = spawnSync(process.execPath, ['scripts/build.mjs'], { cwd: repoRoot, stdio: 'inherit', timeout: timeLimits.command });
   if (result.status !== 0 || !existsSync(bundle)) throw new Error(`npm run build failed: ${bundle} was not produced`);
 }
 
