@@ -27,7 +27,7 @@ export function withinTime<T>(promise: Promise<T>, ms: number, what: string, det
       const extra = detail?.();
       reject(new WaitTimeout(`timed out after ${ms} ms waiting for ${what}${extra ? `\n${extra}` : ''}`));
     }, ms);
-    timer.unref();
+    // not unref'd: a pending wait keeps the process alive until its bound, so it ends with this message
   });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
