@@ -9,6 +9,7 @@ import type { TrainerCommand, TrainerEvent } from '../protocol/trainerMessages';
 import { inferSd1Architecture } from '../sd/architecture';
 import { loadCheckpoint } from '../sd/checkpoint';
 import { noiseScheduleFromCheckpoint } from '../sd/noiseSchedule';
+import { hasRandomWeights } from '../sd/randomCheckpoint';
 import { writeFileAtomicSync } from '../dataset/atomicWrite';
 import { validateRunConfig, type RunConfig } from './config';
 import { createEmbedding } from './createEmbedding';
@@ -16,6 +17,7 @@ import { readEmbeddingFile, type Embedding } from './embeddingFile';
 import { LatentCache } from './latentCache';
 import { encodeTrainingLatents } from './latentEncoding';
 import { TrainingLoop, type LoopResult, type PreviewRenderer } from './loop';
+import { defaultLossMonitorOptions } from './lossMonitor';
 import { createAdamWState } from './optimizer';
 import { loadPromptTemplate } from './promptTemplates';
 import { runStateFileName } from './runState';
@@ -35,6 +37,11 @@ export interface TrainingRunControl {
   /** Tests and benches: no preview renderer even when previewEvery > 0. */
   skipPreviews?: boolean;
 }
+
+/** Said once at the start of a run on a checkpoint with random weights (the demo's, random-model's). */
+export const randomWeightsNotice =
+  'this checkpoint has random weights: it cannot learn, so the loss stays near 1 and the previews stay noise-like whatever the embedding. ' +
+  'The run shows the pipeline working; the loss notices below say what they mean here, and none asks you to act.';
 
 export class RunConfigError extends Error {}
 
@@ -81,6 +88,8 @@ export async function runTraining(input: RunConfig, control: TrainingRunControl)
     });
     const { tokenizer, description: tokenizerDescription } = locateClipTokenizer(config.tokenizer, config.model, checkpoint.tokenizerFolder);
     emit({ type: 'log', level: 'info', message: `CLIP tokenizer: ${tokenizerDescription}` });
+    const randomWeights = hasRandomWeights(checkpoint.metadata);
+    if (randomWeights) emit({ type: 'log', level: 'warning', message: randomWeightsNotice });
     const template = loadPromptTemplate(config.template);
     for (const warning of template.warnings) emit({ type: 'log', level: 'warning', message: warning });
     const images = listTrainingImages(config.data);
@@ -186,6 +195,7 @@ export async function runTraining(input: RunConfig, control: TrainingRunControl)
         startStep,
         emit,
         preview,
+        ...(randomWeights ? { monitor: { ...defaultLossMonitorOptions, randomWeights } } : {}),
         nextCommand: control.nextCommand,
         waitForCommand: control.waitForCommand,
       });
