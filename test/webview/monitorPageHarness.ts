@@ -135,7 +135,16 @@ export async function openMonitorPage(
     page,
     problems,
     async post(message) {
-      await page.evaluate((m) => window.postMessage(m, '*'), message);
+      // window.postMessage delivers in a later task: resolve once the page's own handler (added
+      // first, so called first) has run, so that a settle() after it sees the message's effect.
+      await page.evaluate(
+        (m) =>
+          new Promise<void>((delivered) => {
+            window.addEventListener('message', () => delivered(), { once: true });
+            window.postMessage(m, '*');
+          }),
+        message,
+      );
     },
     posted: () => page.evaluate(() => (window as unknown as { __host: { posted: MonitorToHostMessage[] } }).__host.posted),
     state: () => page.evaluate(() => (window as unknown as { __host: { state: unknown } }).__host.state),
