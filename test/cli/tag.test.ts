@@ -1,18 +1,18 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { runBounded } from '../support/timeLimits';
-import { mkdtempSync, mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { tagCommand } from '../../src/cli/commands/tag';
 import { capturedRun } from './capturedRun';
 import { v2Like, writeTestTagger } from '../dataset/testTaggerModel';
+import { scratchFolder } from '../support/scratchFolder';
 
 const cliEntry = join(__dirname, '../../src/cli/main.ts');
 
 async function setup(): Promise<{ data: string; model: string; tags: string }> {
-  const root = mkdtempSync(join(tmpdir(), 'es-cli-tag-'));
+  const root = scratchFolder('es-cli-tag-');
   const data = join(root, 'data');
   mkdirSync(data);
   mkdirSync(join(root, 'model'));

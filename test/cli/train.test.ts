@@ -3,17 +3,17 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { runBounded } from '../support/timeLimits';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseTrainerEvent, type TrainerEvent } from '../../src/protocol/trainerMessages';
 import { readEmbeddingFile } from '../../src/train/embeddingFile';
 import { writeDemoDataset } from '../../src/train/demoDataset';
+import { scratchFolder } from '../support/scratchFolder';
 
 const repo = join(__dirname, '../..');
 const model = join(repo, 'test/fixtures/sd1-tiny/model.safetensors');
 const vocab = join(repo, 'resources/clip/bpe_simple_vocab_16e6.txt.gz');
-const root = mkdtempSync(join(tmpdir(), 'cli-train-'));
+const root = scratchFolder('cli-train-');
 const data = join(root, 'data');
 
 function cli(...args: string[]) {

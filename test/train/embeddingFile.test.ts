@@ -1,18 +1,18 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readEmbeddingFile, writeEmbeddingPt, writeEmbeddingSafetensors, type Embedding } from '../../src/train/embeddingFile';
 import { writeSafetensors } from '../../src/sd/safetensors';
 import { encodeTorchSave, decodeTorchSave, TorchTensor } from '../../src/train/torchPickle';
 import { readZip, writeStoredZip } from '../../src/sd/zipArchive';
 import { timeLimits } from '../support/timeLimits';
+import { scratchFolder } from '../support/scratchFolder';
 
 const python = '/usr/bin/python3';
 const hasTorch = spawnSync(python, ['-c', 'import torch'], { stdio: 'ignore', timeout: timeLimits.command }).status === 0;
-const dir = mkdtempSync(join(tmpdir(), 'emb-'));
+const dir = scratchFolder('emb-');
 
 function sample(): Embedding {
   const vectors = new Float32Array(3 * 4).map((_, i) => (i - 5) / 7);

@@ -3,8 +3,7 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadCheckpoint } from '../../src/sd/checkpoint';
 import { inferSd1Architecture } from '../../src/sd/architecture';
@@ -21,11 +20,12 @@ import { encodeTrainingPrompt } from '../../src/train/trainingPrompt';
 import type { TrainingBatch } from '../../src/train/trainingStep';
 import { parseTrainerEvent, type TrainerEvent } from '../../src/protocol/trainerMessages';
 import { timeLimits, withinTime } from '../support/timeLimits';
+import { scratchFolder } from '../support/scratchFolder';
 
 const repo = join(__dirname, '../..');
 const fixtureModel = join(repo, 'test/fixtures/sd1-tiny/model.safetensors');
 const vocab = join(repo, 'resources/clip/bpe_simple_vocab_16e6.txt.gz');
-const root = mkdtempSync(join(tmpdir(), 'ti-run-'));
+const root = scratchFolder('ti-run-');
 const data = join(root, 'data');
 
 function config(out: string, overrides: Partial<RunConfig> = {}): RunConfig {

@@ -3,18 +3,18 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fork } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseTrainerEvent, type TrainerCommand, type TrainerEvent } from '../../src/protocol/trainerMessages';
 import { mergeRunConfig } from '../../src/train/config';
 import { writeDemoDataset } from '../../src/train/demoDataset';
 import { timeLimits, withinTime } from '../support/timeLimits';
+import { scratchFolder } from '../support/scratchFolder';
 
 const repo = join(__dirname, '../..');
 
 test('forked with IPC: pause, setLearningRate, resume, saveNow and stop are obeyed in order', async () => {
-  const root = mkdtempSync(join(tmpdir(), 'worker-'));
+  const root = scratchFolder('worker-');
   await writeDemoDataset(join(root, 'data'), 2, 64, 2);
   const configPath = join(root, 'run-config.json');
   writeFileSync(
