@@ -163,8 +163,14 @@ function removeRoot() {
     return;
   }
   if (entries.length > 0) {
-    const shown = entries.slice(0, 8).join(', ');
-    console.log(`The tests left ${entries.length} item${entries.length === 1 ? '' : 's'} in the temporary folder (removed now): ${shown}${entries.length > 8 ? ', …' : ''}`);
+    // by name without mkdtemp's random suffix, to point at the tests that did not clean up
+    const groups = new Map();
+    for (const name of entries) {
+      const stem = name.replace(/-[A-Za-z0-9]{6}$/, '-*').replace(/\d+(\.log)?$/, '*$1');
+      groups.set(stem, (groups.get(stem) ?? 0) + 1);
+    }
+    const list = [...groups].map(([stem, n]) => (n > 1 ? `${stem} ×${n}` : stem)).join(', ');
+    console.log(`The tests left ${entries.length} item${entries.length === 1 ? '' : 's'} in the temporary folder (removed now): ${list}`);
   }
   rmSync(root, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
 }
