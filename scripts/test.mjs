@@ -81,7 +81,8 @@ if (files.some(isE2e)) {
   }
 }
 
-const root = mkdtempSync(join(tmpdir(), 'embedding-studio-tests-'));
+// A short name: the end-to-end tests put Unix sockets (at most 107 bytes of path) below it.
+const root = mkdtempSync(join(tmpdir(), 'es-tests-'));
 // Every process of this run inherits the marker; leftovers are found by it.
 const marker = `EMBEDDING_STUDIO_TEST_RUN=${root}`;
 const artifacts = '.test-artifacts';

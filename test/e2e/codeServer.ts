@@ -69,8 +69,15 @@ export interface CodeServerSession {
 /** Starts an isolated code-server with our extension and opens the workspace in headless Chromium. */
 export async function startCodeServer(options: CodeServerOptions): Promise<CodeServerSession> {
   const executable = installCodeServer();
-  const runDir = mkdtempSync(join(tmpdir(), 'es-e2e-'));
-  const dirs = Object.fromEntries(['tmp', 'config', 'cache', 'data', 'user-data', 'extensions', 'browser'].map((d) => [d, join(runDir, d)]));
+  const runDir = mkdtempSync(join(tmpdir(), 'e2e-'));
+  // Short names: Chromium and VS Code put Unix sockets in the temporary folder, and a socket path
+  // may not exceed 107 bytes (Chromium's is TMPDIR/org.chromium.Chromium.XXXXXX/SingletonSocket).
+  const dirs = Object.fromEntries(['tmp', 'config', 'cache', 'data', 'user-data', 'extensions', 'browser'].map((d) => [d, join(runDir, d === 'tmp' ? 't' : d)]));
+  const longestSocket = join(dirs.tmp, 'org.chromium.Chromium.XXXXXX', 'SingletonSocket');
+  if (Buffer.byteLength(longestSocket) > 107) {
+    rmSync(runDir, { recursive: true, force: true });
+    throw new Error(`the temporary folder's path is too long for Chromium's socket (${longestSocket}: ${Buffer.byteLength(longestSocket)} bytes, at most 107): set TMPDIR to a shorter folder`);
+  }
   for (const dir of Object.values(dirs)) mkdirSync(dir, { recursive: true });
   const workspace = join(runDir, 'workspace');
   cpSync(options.workspace, workspace, { recursive: true });

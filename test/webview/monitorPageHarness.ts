@@ -41,6 +41,14 @@ export interface MonitorBrowser {
   close(): Promise<void>;
 }
 
+/**
+ * Chromium's environment for a browser whose profile is `userDataDir`: its config and cache
+ * folders (the crash-report database, font caches) go there too, not under the user's home.
+ */
+export function browserEnv(userDataDir: string): Record<string, string | undefined> {
+  return { ...process.env, XDG_CONFIG_HOME: join(userDataDir, 'config'), XDG_CACHE_HOME: join(userDataDir, 'cache') };
+}
+
 export async function launchMonitorBrowser(): Promise<MonitorBrowser> {
   if (!existsSync(chromiumPath)) {
     throw new Error(`${chromiumPath} is missing: install it with \`apt-get update && apt-get install -y chromium\``);
@@ -51,6 +59,7 @@ export async function launchMonitorBrowser(): Promise<MonitorBrowser> {
     headless: true,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
     viewport: { width: 1200, height: 1000 },
+    env: browserEnv(userDataDir),
   });
   return {
     context,
