@@ -38,6 +38,7 @@ before(async () => {
 after(async () => {
   await context?.close();
   rmSync(userDataDir, { recursive: true, force: true });
+  rmSync(dir, { recursive: true, force: true });
 });
 
 function vscodeStandIn(initialState: unknown): void {
