@@ -72,7 +72,7 @@ export async function startCodeServer(options: CodeServerOptions): Promise<CodeS
   const runDir = mkdtempSync(join(tmpdir(), 'e2e-'));
   // Short names: Chromium and VS Code put Unix sockets in the temporary folder, and a socket path
   // may not exceed 107 bytes (Chromium's is TMPDIR/org.chromium.Chromium.XXXXXX/SingletonSocket).
-  const dirs = Object.fromEntries(['tmp', 'config', 'cache', 'data', 'user-data', 'extensions', 'browser'].map((d) => [d, join(runDir, d === 'tmp' ? 't' : d)]));
+  const dirs = Object.fromEntries(['tmp', 'config', 'cache', 'data', 'user-data', 'extensions', 'browser', 'home'].map((d) => [d, join(runDir, d === 'tmp' ? 't' : d)]));
   const longestSocket = join(dirs.tmp, 'org.chromium.Chromium.XXXXXX', 'SingletonSocket');
   if (Buffer.byteLength(longestSocket) > 107) {
     rmSync(runDir, { recursive: true, force: true });
@@ -94,6 +94,9 @@ export async function startCodeServer(options: CodeServerOptions): Promise<CodeS
       'files.autoSave': 'off',
       'workbench.tips.enabled': false,
       'chat.disableAIFeatures': true,
+      // VS Code's port detection lists every process's open files (ls -l /proc/*/fd): with this
+      // off, once when the extension host starts instead of every few seconds
+      'remote.autoForwardPorts': false,
       ...options.settings,
     }),
   );
@@ -158,7 +161,8 @@ export async function startCodeServer(options: CodeServerOptions): Promise<CodeS
       headless: true,
       viewport: { width: 1400, height: 900 },
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-      env,
+      // HOME too: Debian's chromium launcher tidies $HOME/.config/chromium/Crash Reports
+      env: { ...env, HOME: dirs.home },
     });
     const page = context.pages()[0] ?? (await context.newPage());
     await page.goto(`http://127.0.0.1:${port}/?folder=${encodeURIComponent(workspace)}`);

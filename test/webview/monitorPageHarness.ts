@@ -43,10 +43,11 @@ export interface MonitorBrowser {
 
 /**
  * Chromium's environment for a browser whose profile is `userDataDir`: its config and cache
- * folders (the crash-report database, font caches) go there too, not under the user's home.
+ * folders (the crash-report database, font caches) go there too, not under the user's home, and
+ * so does HOME (Debian's chromium launcher tidies $HOME/.config/chromium/Crash Reports).
  */
 export function browserEnv(userDataDir: string): Record<string, string | undefined> {
-  return { ...process.env, XDG_CONFIG_HOME: join(userDataDir, 'config'), XDG_CACHE_HOME: join(userDataDir, 'cache') };
+  return { ...process.env, HOME: join(userDataDir, 'home'), XDG_CONFIG_HOME: join(userDataDir, 'config'), XDG_CACHE_HOME: join(userDataDir, 'cache') };
 }
 
 export async function launchMonitorBrowser(): Promise<MonitorBrowser> {
