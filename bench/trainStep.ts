@@ -1,10 +1,12 @@
 // Steps/s and peak memory of our textual-inversion training step (TiLossSession: the graph and
-// session the trainer uses) beside PyTorch's reference step (../shared/bench/torch_ti_step.py
-// --bench) measured in the same run, on the CPU: the tiny fixture checkpoint (8×8 latents), and
+// session the trainer uses) beside PyTorch's reference step (torch_ti_step.py --bench, which the
+// project keeps outside this repository: found at ../shared/bench/ beside the checkout, or given
+// with --torch-script; without it only our figures are printed, and the bench says so)
+// measured in the same run, on the CPU: the tiny fixture checkpoint (8×8 latents), and
 // a random SD1.5-shaped float32 checkpoint at 256×256 and 512×512 (32/64 latents). Every
 // measurement runs in its own child process so each peak RSS is its own. Prints ratios
 // ours/PyTorch (step time, peak RSS); ≤ 1.0 means we are at least as fast / as lean.
-//   node --import tsx bench/trainStep.ts [--only tiny,sd15-256,sd15-512] [--repeats 3] [--threads 2] [--no-prepack] [--lean] [--skip-torch]
+//   node --import tsx bench/trainStep.ts [--only tiny,sd15-256,sd15-512] [--repeats 3] [--threads 2] [--no-prepack] [--lean] [--skip-torch] [--torch-script PATH]
 //   --lean: no pre-packed weight copies and no CPU memory arena (the least memory ORT offers)
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, statSync } from 'node:fs';
@@ -19,8 +21,9 @@ import { sd15CheckpointConfig, writeRandomCheckpoint } from '../src/sd/randomChe
 import { TiLossSession } from '../src/train/tiLossSession';
 
 const repo = join(__dirname, '..');
-const torchScript = join(repo, '../shared/bench/torch_ti_step.py');
-const fixture = join(repo, '../shared/fixtures/sd1-tiny/model.safetensors');
+/** Where the PyTorch reference is offered when the project's shared folder sits beside the checkout. */
+const torchScriptBeside = join(repo, '..', 'shared', 'bench', 'torch_ti_step.py');
+const fixture = join(repo, 'test/fixtures/sd1-tiny/model.safetensors');
 const vectors = 8;
 
 interface Case {
@@ -89,10 +92,19 @@ function lastJson(stdout: string): Record<string, number | string> {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { only: { type: 'string', default: 'tiny,sd15-256,sd15-512' }, repeats: { type: 'string', default: '3' }, threads: { type: 'string', default: '2' }, child: { type: 'string' }, latent: { type: 'string' }, 'text-heads': { type: 'string' }, 'unet-heads': { type: 'string' }, 'no-prepack': { type: 'boolean', default: false }, lean: { type: 'boolean', default: false }, 'skip-torch': { type: 'boolean', default: false } } });
+  const { values } = parseArgs({ options: { only: { type: 'string', default: 'tiny,sd15-256,sd15-512' }, repeats: { type: 'string', default: '3' }, threads: { type: 'string', default: '2' }, child: { type: 'string' }, latent: { type: 'string' }, 'text-heads': { type: 'string' }, 'unet-heads': { type: 'string' }, 'no-prepack': { type: 'boolean', default: false }, lean: { type: 'boolean', default: false }, 'skip-torch': { type: 'boolean', default: false }, 'torch-script': { type: 'string' } } });
   const repeats = Number(values.repeats);
   const threads = Number(values.threads);
   if (values.child) return child(values.child, Number(values.latent), Number(values['text-heads']), Number(values['unet-heads']), repeats, threads, (values['no-prepack'] || values.lean) ?? false, values.lean ?? false);
+  const torchScript = values['torch-script'] ?? (existsSync(torchScriptBeside) ? torchScriptBeside : undefined);
+  let skipTorch = values['skip-torch'] ?? false;
+  if (!skipTorch && (!torchScript || !existsSync(torchScript))) {
+    skipTorch = true;
+    process.stderr.write(
+      `PyTorch reference not found (${torchScript ?? torchScriptBeside}): measuring our step only, no ratios. ` +
+        'Pass --torch-script PATH/torch_ti_step.py (it needs Debian\'s python3-torch) to compare.\n',
+    );
+  } else if (!skipTorch) process.stderr.write(`PyTorch reference: ${torchScript}\n`);
   const rows: string[] = [];
   for (const key of values.only!.split(',')) {
     const c = cases[key];
@@ -101,7 +113,7 @@ async function main(): Promise<void> {
     process.stderr.write(`== ${c.label}\n`);
     const ours = spawnSync(process.execPath, ['--import', 'tsx', __filename, '--child', path, '--latent', String(c.latent), '--text-heads', String(c.textHeads), '--unet-heads', String(c.unetHeads), '--repeats', String(repeats), '--threads', String(threads), ...(values['no-prepack'] ? ['--no-prepack'] : []), ...(values.lean ? ['--lean'] : [])], { cwd: repo, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 26 });
     if (ours.status !== 0) throw new Error(`our step failed for ${c.label}`);
-    if (values['skip-torch']) {
+    if (skipTorch || !torchScript) {
       const o = lastJson(ours.stdout);
       rows.push(`${c.label.padEnd(30)} ours ${Number(o.median_s).toFixed(3)} s/step, peak ${Number(o.peak_rss_mb).toFixed(0)} MiB, setup ${Number(o.setup_s).toFixed(1)} s [${o.provider}]${values.lean ? ' (lean: no pre-packing, no arena)' : values['no-prepack'] ? ' (no pre-packing)' : ''}`);
       process.stdout.write(rows[rows.length - 1] + '\n');

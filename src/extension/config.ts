@@ -23,7 +23,7 @@ export class Config {
   get modelPath(): string {
     return this.section.get<string>('modelPath', '');
   }
-  /** A folder with the CLIP tokenizer files (`vocab.json`, `merges.txt`); empty: search near the model. */
+  /** The CLIP tokenizer files (a folder or file); empty: search near the model, then the vocabulary we ship. */
   get tokenizerPath(): string {
     return this.section.get<string>('tokenizerPath', '');
   }

@@ -5,6 +5,10 @@ import type * as Ort from 'onnxruntime-node';
 let ortModule: typeof Ort | undefined;
 
 export function loadOrt(): typeof Ort {
+  // ONNX Runtime 1.30's Linux build starts Microsoft telemetry when it loads: an event store in
+  // ~/.cache/Microsoft/DeveloperTools, `.ses` and `mat-debug-<pid>.log` in the temporary folder
+  // (one more per process), and upload attempts. Off, unless the user set the variable.
+  process.env.ORT_DISABLE_TELEMETRY ??= '1';
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   ortModule ??= require('onnxruntime-node') as typeof Ort;
   return ortModule;

@@ -1,4 +1,4 @@
-// Runs a reference-fixture folder (the format of shared/fixtures/sd1-tiny: cases.json,
+// Runs a reference-fixture folder (the format of the repository's test/fixtures/sd1-tiny: cases.json,
 // cases.safetensors, the model files, config.json for head counts) through our graphs on an ONNX
 // Runtime provider (the CPU by default) and compares every output with the reference by relative
 // L2 error. The tolerances are the same on every provider.
@@ -146,7 +146,7 @@ async function runGraph(g: Graph, weights: CheckpointWeights, feeds: Record<stri
 
 export async function verifyFixture(dir: string, options: VerifyFixtureOptions = {}): Promise<FixtureRow[]> {
   const casesPath = join(dir, 'cases.json');
-  if (!existsSync(casesPath)) throw new Error(`${dir}: no cases.json — give a fixture folder like shared/fixtures/sd1-tiny.`);
+  if (!existsSync(casesPath)) throw new Error(`${dir}: no cases.json — give a fixture folder like test/fixtures/sd1-tiny in the Embedding Studio repository.`);
   const cases = readJson(casesPath) as CasesFile;
   if (!Array.isArray(cases.cases)) throw new Error(`${casesPath}: no \`cases\` list.`);
   const configPath = join(dir, 'config.json');

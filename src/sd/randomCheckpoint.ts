@@ -26,7 +26,7 @@ export interface RandomCheckpointConfig {
   dtype: 'F32' | 'F16';
 }
 
-/** The sizes of `shared/fixtures/sd1-tiny` (its config.json). */
+/** The sizes of the `test/fixtures/sd1-tiny` reference model (its config.json). */
 export const tinyCheckpointConfig: RandomCheckpointConfig = {
   textEncoder: { vocabSize: 49408, positions: 77, width: 64, layers: 3, mlpWidth: 256 },
   unet: { inChannels: 4, outChannels: 4, modelChannels: 32, channelMult: [1, 2], numResBlocks: 1, attentionLevels: [true, true], transformerDepth: 1, contextDim: 64 },
@@ -263,6 +263,14 @@ export function randomCheckpointParameterCount(config: RandomCheckpointConfig): 
     .reduce((sum, s) => sum + s.shape.reduce((a, b) => a * b, 1), 0);
 }
 
+/** The metadata entry that marks a checkpoint written here: its weights are random, so it cannot learn. */
+export const randomWeightsMetadata = { key: 'random_weights', value: 'true' } as const;
+
+/** Whether a checkpoint's metadata says its weights are random (written by writeRandomCheckpoint). */
+export function hasRandomWeights(metadata: Readonly<Record<string, string>>): boolean {
+  return metadata[randomWeightsMetadata.key] === randomWeightsMetadata.value;
+}
+
 /**
  * Writes the checkpoint atomically, one tensor at a time (a full-size one never sits in memory
  * whole). Deterministic in `seed`: the same seed gives the same bytes.
@@ -302,5 +310,6 @@ export function writeRandomCheckpoint(path: string, config: RandomCheckpointConf
     description: 'random SD1.x checkpoint written by Embedding Studio: random weights, for demos, tests and benchmarks only',
     seed: String(seed),
     ...metadata,
+    [randomWeightsMetadata.key]: randomWeightsMetadata.value,
   });
 }

@@ -1,18 +1,20 @@
 // Finding the CLIP tokenizer files on a user's machine without downloading anything, in this
 // order: the setting, the model's diffusers `tokenizer/` folder, the Hugging Face cache (where
-// AUTOMATIC1111 and diffusers put openai/clip-vit-large-patch14), then AUTOMATIC1111 / ComfyUI
-// installs the user names. Either openai/CLIP's `bpe_simple_vocab_16e6.txt.gz` or Hugging
-// Face's `merges.txt` + `vocab.json` will do.
+// AUTOMATIC1111 and diffusers put openai/clip-vit-large-patch14), AUTOMATIC1111 / ComfyUI
+// installs the user names, and last the vocabulary Embedding Studio ships (every SD1.x model
+// uses the same one, so this default is exact). Either openai/CLIP's
+// `bpe_simple_vocab_16e6.txt.gz` or Hugging Face's `merges.txt` + `vocab.json` will do.
 import { existsSync, readdirSync, realpathSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
+import { bundledVocabularyPath, expectedBundledVocabularyPath } from './bundledVocabulary';
 import { ClipTokenizer } from './clipTokenizer';
 
 export type TokenizerFiles =
   | { format: 'bpe'; bpePath: string; source: TokenizerSource }
   | { format: 'merges-vocab'; mergesPath: string; vocabPath: string; source: TokenizerSource };
 
-export type TokenizerSource = 'setting' | 'model' | 'huggingface-cache' | 'install';
+export type TokenizerSource = 'setting' | 'model' | 'huggingface-cache' | 'install' | 'bundled';
 
 export interface TokenizerSearch {
   /** The `embeddingStudio.tokenizerPath` setting: a merges/BPE file or a folder holding them. */
@@ -25,6 +27,8 @@ export interface TokenizerSearch {
   env?: Record<string, string | undefined>;
   /** Home folder (defaults to os.homedir()). */
   homeDir?: string;
+  /** The shipped vocabulary (default: found beside the code); `false` leaves it out of the search. */
+  bundled?: string | false;
 }
 
 const bpeFileName = 'bpe_simple_vocab_16e6.txt.gz';
@@ -132,12 +136,31 @@ export function findTokenizerFiles(search: TokenizerSearch = {}): TokenizerFiles
     if (found) return found;
     looked.push(`${root} (comfy/sd1_tokenizer, venv clip/open_clip)`);
   }
+  if (search.bundled !== false) {
+    const bundled = search.bundled ?? bundledVocabularyPath();
+    if (bundled && isFile(bundled)) return { format: 'bpe', bpePath: bundled, source: 'bundled' };
+    looked.push(`${bundled ?? expectedBundledVocabularyPath()} (the copy shipped with Embedding Studio is missing: reinstall it)`);
+  }
   throw new Error(
     `CLIP tokenizer files not found (looked in: ${looked.join('; ')}). ` +
       'Get them once from Hugging Face: `huggingface-cli download openai/clip-vit-large-patch14 merges.txt vocab.json` (fills the cache we read), ' +
       `or download ${bpeFileName} from github.com/openai/CLIP (clip/ folder), then set "embeddingStudio.tokenizerPath" to it; ` +
       'a ComfyUI install (comfy/sd1_tokenizer) or an AUTOMATIC1111 install that has run once also works: add its folder to the install paths.',
   );
+}
+
+const sourceNames: Record<TokenizerSource, string> = {
+  setting: 'the path given',
+  model: 'the model folder',
+  'huggingface-cache': 'the Hugging Face cache',
+  install: 'an AUTOMATIC1111/ComfyUI install',
+  bundled: 'shipped with Embedding Studio',
+};
+
+/** "merges.txt + vocab.json in /x (the Hugging Face cache)": which files, and how they were found. */
+export function describeTokenizerFiles(files: TokenizerFiles): string {
+  const where = files.format === 'bpe' ? files.bpePath : `${files.mergesPath} + vocab.json`;
+  return `${where} (${sourceNames[files.source]})`;
 }
 
 export function loadTokenizer(files: TokenizerFiles): ClipTokenizer {

@@ -1,27 +1,15 @@
 // The caption linters' CLIP token counter (language server, `embedding-studio lint`): the
-// tokenizer search of src/sd/tokenizerFiles, and a way to say which files count or why counts
-// are estimated. Not finding a tokenizer is normal (counts are estimated); a tokenizer the user
-// named that cannot be used is a problem to report.
-import { loadTokenCounter, findTokenizerFiles, type TokenizerFiles, type TokenizerSearch, type TokenizerSource } from '../sd/tokenizerFiles';
+// tokenizer search of src/sd/tokenizerFiles (ending with the vocabulary we ship, so counts are
+// exact by default), and a way to say which files count or why counts are estimated. Finding
+// nothing (a damaged install) leaves estimates; a tokenizer the user named that cannot be used
+// is a problem to report.
+import { describeTokenizerFiles, findTokenizerFiles, loadTokenCounter, type TokenizerFiles, type TokenizerSearch } from '../sd/tokenizerFiles';
 import { CaptionTokenCounter } from './captionTokenCount';
 
 export type CaptionTokenCounterSearchResult =
   | { found: true; counter: CaptionTokenCounter; files: TokenizerFiles; description: string }
   /** `problem`: the user named a tokenizer (setting / --tokenizer) that cannot be used. */
   | { found: false; reason: string; problem?: string };
-
-const sourceNames: Record<TokenizerSource, string> = {
-  setting: 'the path given',
-  model: 'the model folder',
-  'huggingface-cache': 'the Hugging Face cache',
-  install: 'an AUTOMATIC1111/ComfyUI install',
-};
-
-/** "merges.txt + vocab.json in /x (the Hugging Face cache)". */
-export function describeTokenizerFiles(files: TokenizerFiles): string {
-  const where = files.format === 'bpe' ? files.bpePath : `${files.mergesPath} + vocab.json`;
-  return `${where} (${sourceNames[files.source]})`;
-}
 
 export function findCaptionTokenCounter(search: TokenizerSearch): CaptionTokenCounterSearchResult {
   let files: TokenizerFiles;

@@ -5,7 +5,10 @@
 //   non-finite step is also skipped by the loop, and the message says so); previews that stopped
 //   changing → lower the rate to the next one of the plan (0.005 → 0.0001 → 0.00001).
 // "For long" is judged on the mean of the last `window` step losses; each kind is reported when
-// the state changes, not on every step.
+// the state changes, not on every step. A model with random weights (`randomWeights`) cannot
+// learn: its loss stays near 1 and its previews barely change, so the same notices come, but
+// they say what they mean there and offer no rollback and no rate (a non-finite loss is still
+// a real divergence and is reported as one).
 import type { GuidanceKind } from '../protocol/trainerMessages';
 import { nextLowerLearningRate, smallestUsefulLearningRate } from './learningRateSchedule';
 
@@ -31,6 +34,8 @@ export interface LossMonitorOptions {
   previewStableDifference: number;
   /** How many consecutive alike previews make "previews stable". */
   previewStableCount: number;
+  /** The checkpoint's weights are random (a demo or test model): the bands say nothing about training. */
+  randomWeights?: boolean;
 }
 
 export const defaultLossMonitorOptions: LossMonitorOptions = { window: 200, previewStableDifference: 0.02, previewStableCount: 3 };
@@ -96,6 +101,7 @@ export class LossMonitor {
     if (this.recent.length > this.options.window) this.sum -= this.recent.shift()!;
     if (this.recent.length < this.options.window) return [];
     const mean = this.average;
+    if (this.options.randomWeights) return this.observeRandomWeights(step, mean);
     if (mean > lossBands.diverged) {
       return this.enter('diverged', step, `the loss has stayed above ${lossBands.diverged} (mean ${mean.toFixed(3)} over the last ${this.options.window} steps): training diverged.`, learningRate);
     }
@@ -111,6 +117,23 @@ export class LossMonitor {
     }
     this.state = 'other';
     return [];
+  }
+
+  private observeRandomWeights(step: number, mean: number): GuidanceEvent[] {
+    const band = mean > lossBands.diverged ? 'diverged' : mean >= lossBands.plateau[0] && mean <= lossBands.plateau[1] ? 'plateau' : mean >= lossBands.healthy[0] && mean <= lossBands.healthy[1] ? 'healthy' : null;
+    if (band === null) {
+      this.state = 'other';
+      return [];
+    }
+    if (band === this.state) return [];
+    this.state = band;
+    const over = `(mean ${mean.toFixed(3)} over the last ${this.options.window} steps)`;
+    const message = {
+      diverged: `the loss has stayed above ${lossBands.diverged} ${over}, as it does with random weights: not a divergence, and nothing to roll back to. On a real checkpoint this notice offers a rollback and a lower learning rate.`,
+      plateau: `the loss has stayed between ${lossBands.plateau[0]} and ${lossBands.plateau[1]} ${over} by chance: with random weights it says nothing about the dataset.`,
+      healthy: `the loss is inside the healthy ${lossBands.healthy[0]}–${lossBands.healthy[1]} band ${over} by chance: with random weights it says nothing about the embedding.`,
+    }[band];
+    return [{ type: 'guidance', kind: band, step, message }];
   }
 
   /** Remembers a saved embedding and the loss it was saved at (rollback candidates). */
@@ -136,6 +159,10 @@ export class LossMonitor {
     if (this.alikePreviews < this.options.previewStableCount - 1 || this.previewsReported) return [];
     this.previewsReported = true;
     const next = nextLowerLearningRate(learningRate);
+    if (this.options.randomWeights) {
+      const real = next === null ? 'it means training has converged' : `it suggests lowering the learning rate to ${next}`;
+      return [{ type: 'guidance', kind: 'previews-stable', step, message: `the last ${this.options.previewStableCount} previews look alike, as a random model's do: on a real checkpoint ${real}.` }];
+    }
     const message =
       next === null
         ? `the last ${this.options.previewStableCount} previews look alike and the rate ${learningRate} is already at the tutorial's floor: training has converged; stop here.`

@@ -9,9 +9,9 @@ import type { TrainerCommand, TrainerEvent } from '../protocol/trainerMessages';
 import type { DatasetIndex } from '../dataset/datasetIndex';
 import { inferSd1Architecture } from '../sd/architecture';
 import { loadCheckpoint } from '../sd/checkpoint';
-import type { ClipTokenizer } from '../sd/clipTokenizer';
 import { noiseScheduleFromCheckpoint } from '../sd/noiseSchedule';
 import { findNonFiniteGraphWeight, nonFiniteWeightMessage } from '../sd/nonFiniteWeights';
+import { hasRandomWeights } from '../sd/randomCheckpoint';
 import { dtypeItemSize } from '../sd/safetensors';
 import { removeStaleTemporaryFiles, writeFileAtomicSync } from '../dataset/atomicWrite';
 import { readRunConfigFile, validateRunConfig, withAbsolutePaths, type RunConfig } from './config';
@@ -20,6 +20,7 @@ import { readEmbeddingFile, type Embedding } from './embeddingFile';
 import { LatentCache } from './latentCache';
 import { encodeTrainingLatents } from './latentEncoding';
 import { explosionFactor, rootMeanSquare, TrainingLoop, type LoopResult, type PreviewRenderer } from './loop';
+import { defaultLossMonitorOptions } from './lossMonitor';
 import { createAdamWState } from './optimizer';
 import { loadPromptTemplate } from './promptTemplates';
 import { asInputError, RunConfigError } from './runConfigError';
@@ -40,14 +41,17 @@ export interface TrainingRunControl {
   intraOpThreads?: number;
   /** Tests and benches: no preview renderer even when previewEvery > 0. */
   skipPreviews?: boolean;
-  /** Used when no CLIP tokenizer files are found (the demo's random model needs no real vocabulary). */
-  fallbackTokenizer?: () => ClipTokenizer;
   /**
    * What to say about the dataset before training (the CLI and the worker pass the caption
    * linter's summary, lint/trainingReport), from its index and the run's token counter.
    */
   datasetReport?: (index: DatasetIndex, countTokens: (text: string) => number) => { level: 'info' | 'warning'; message: string }[];
 }
+
+/** Said once at the start of a run on a checkpoint with random weights (the demo's, random-model's). */
+export const randomWeightsNotice =
+  'this checkpoint has random weights: it cannot learn, so the loss stays near 1 and the previews stay noise-like whatever the embedding. ' +
+  'The run shows the pipeline working; the loss notices below say what they mean here, and none asks you to act.';
 
 export { RunConfigError } from './runConfigError';
 
@@ -111,14 +115,10 @@ export async function runTraining(input: RunConfig, control: TrainingRunControl)
     const sizes = { width: config.width, height: config.height, batchSize: config.batchSize, weightBytes };
     const tooLarge = trainingMemoryProblem(estimateTrainingMemory(architecture, sizes), sizes);
     if (tooLarge) throw new RunConfigError(tooLarge);
-    let tokenizer: ClipTokenizer;
-    try {
-      tokenizer = locateClipTokenizer(config.tokenizer, config.model, checkpoint.tokenizerFolder);
-    } catch (error) {
-      if (!control.fallbackTokenizer) throw new RunConfigError((error as Error).message);
-      tokenizer = control.fallbackTokenizer();
-      emit({ type: 'log', level: 'info', message: 'no CLIP tokenizer files found: using byte-level tokens (fine for the random demo model only)' });
-    }
+    const { tokenizer, description: tokenizerDescription } = asInputError(() => locateClipTokenizer(config.tokenizer, config.model, checkpoint.tokenizerFolder));
+    emit({ type: 'log', level: 'info', message: `CLIP tokenizer: ${tokenizerDescription}` });
+    const randomWeights = hasRandomWeights(checkpoint.metadata);
+    if (randomWeights) emit({ type: 'log', level: 'warning', message: randomWeightsNotice });
     const template = asInputError(() => loadPromptTemplate(config.template));
     for (const warning of template.warnings) emit({ type: 'log', level: 'warning', message: warning });
     const dataset = await listTrainingImages(config.data).catch((error: Error) => {
@@ -252,6 +252,7 @@ export async function runTraining(input: RunConfig, control: TrainingRunControl)
         startStep,
         emit,
         preview,
+        ...(randomWeights ? { monitor: { ...defaultLossMonitorOptions, randomWeights } } : {}),
         nextCommand: control.nextCommand,
         waitForCommand: control.waitForCommand,
         explosionLimit,

@@ -19,7 +19,7 @@ const native = 'runtimes/linux-x64/native/';
 const elf = (text: string) => Buffer.concat([Buffer.from([0x7f, 0x45, 0x4c, 0x46]), Buffer.from(text)]);
 
 function cli(...args: string[]) {
-  return spawnSync(process.execPath, ['--import', 'tsx', join(repo, 'src/cli/main.ts'), 'install-cuda', ...args], { cwd: repo, encoding: 'utf8' });
+  return spawnSync(process.execPath, ['--import', 'tsx', join(repo, 'src/cli/main.ts'), 'install-cuda', ...args], { cwd: repo, encoding: 'utf8', timeout: 120_000 });
 }
 
 test('from a downloaded package: the shared and CUDA provider libraries land in the folder, nothing else', () => {

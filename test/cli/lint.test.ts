@@ -2,7 +2,7 @@
 // files, JSON and text output, exit codes 0 / 1 / 2.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { runBounded } from '../support/timeLimits';
 import { mkdtempSync, realpathSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,7 +13,7 @@ const dirs: string[] = [];
 after(() => dirs.forEach(removeDataset));
 
 function cli(...args: string[]) {
-  const result = spawnSync(process.execPath, ['--import', 'tsx', join(repoRoot, 'src/cli/main.ts'), 'lint', ...args], { cwd: repoRoot, encoding: 'utf8' });
+  const result = runBounded(process.execPath, ['--import', 'tsx', join(repoRoot, 'src/cli/main.ts'), 'lint', ...args], { cwd: repoRoot, encoding: 'utf8' });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
@@ -100,11 +100,11 @@ function cliWithoutCaches(...args: string[]) {
   const empty = mkdtempSync(join(tmpdir(), 'es-no-cache-'));
   dirs.push(empty);
   const env = { ...process.env, HOME: empty, HF_HOME: empty, HF_HUB_CACHE: empty, HUGGINGFACE_HUB_CACHE: empty, XDG_CACHE_HOME: empty };
-  const result = spawnSync(process.execPath, ['--import', 'tsx', join(repoRoot, 'src/cli/main.ts'), 'lint', ...args], { cwd: repoRoot, encoding: 'utf8', env });
+  const result = runBounded(process.execPath, ['--import', 'tsx', join(repoRoot, 'src/cli/main.ts'), 'lint', ...args], { cwd: repoRoot, encoding: 'utf8', env });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
-test('--tokenizer: exact CLIP counts for caption-length (emphasis not counted); without one, estimates that say so', async () => {
+test('exact CLIP counts for caption-length (emphasis not counted): with --tokenizer, and by default from the shipped vocabulary', async () => {
   // Counts by hand (`long`, `hair`, `smile` are single CLIP tokens): 24 × "(long hair:1.3)" is
   // 24 × 2 words + 23 commas = 71, + ", smile, smile" = 75: within the limit.
   // 24 × "long hair" + "smile" + "long hair" = 71 + 2 + 3 = 76.
@@ -112,7 +112,7 @@ test('--tokenizer: exact CLIP counts for caption-length (emphasis not counted); 
   const over = [...Array.from({ length: 24 }, () => 'long hair'), 'smile', 'long hair'].join(', ');
   const dir = await writeDataset(captionedImages([weighted, over]));
   dirs.push(dir);
-  const vocabulary = join(repoRoot, '..', 'shared', 'clip-vocab');
+  const vocabulary = join(repoRoot, 'resources', 'clip');
 
   const exact = cliWithoutCaches(dir, '--format', 'json', '--tokenizer', vocabulary);
   assert.equal(exact.stderr, '');
@@ -125,9 +125,10 @@ test('--tokenizer: exact CLIP counts for caption-length (emphasis not counted); 
   assert.equal(text.stderr, `caption-length: CLIP token counts from ${realpathSync(join(vocabulary, 'bpe_simple_vocab_16e6.txt.gz'))} (the path given)\n`);
   assert.ok(text.stdout.includes(`img1.txt:1:${over.lastIndexOf('long hair') + 1} warning caption-length This caption is 76 CLIP tokens`), text.stdout);
 
-  const estimated = cliWithoutCaches(dir);
-  assert.match(estimated.stderr, /^caption-length: CLIP token counts are estimated \(no CLIP tokenizer found; pass --tokenizer PATH/);
-  assert.match(estimated.stdout, /img1\.txt:1:\d+ warning caption-length This caption is about \d+ CLIP tokens \(estimated\)/);
+  // no --tokenizer, no Hugging Face cache, no home: the vocabulary shipped in resources/clip
+  const byDefault = cliWithoutCaches(dir);
+  assert.equal(byDefault.stderr, `caption-length: CLIP token counts from ${join(vocabulary, 'bpe_simple_vocab_16e6.txt.gz')} (shipped with Embedding Studio)\n`);
+  assert.ok(byDefault.stdout.includes(`img1.txt:1:${over.lastIndexOf('long hair') + 1} warning caption-length This caption is 76 CLIP tokens`), byDefault.stdout);
 
   const missing = cliWithoutCaches(dir, '--tokenizer', join(dir, 'no-such-folder'));
   assert.equal(missing.code, 2);

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { runBounded } from '../support/timeLimits';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,13 +9,13 @@ import { modelInfoCommand } from '../../src/cli/commands/modelInfo';
 import { randomModelCommand } from '../../src/cli/commands/randomModel';
 import { writeSafetensors, openSafetensors } from '../../src/sd/safetensors';
 
-const fixture = join(__dirname, '../../../shared/fixtures/sd1-tiny/model.safetensors');
+const fixture = join(__dirname, '../fixtures/sd1-tiny/model.safetensors');
 const cliEntry = join(__dirname, '../../src/cli/main.ts');
 const scratch = mkdtempSync(join(tmpdir(), 'model-info-cli-'));
 test.after(() => rmSync(scratch, { recursive: true, force: true }));
 
 test('model-info on the fixture (real CLI process): SD1 with the config.json sizes', () => {
-  const run = spawnSync(process.execPath, ['--import', 'tsx', cliEntry, 'model-info', fixture, '--text-heads', '4', '--unet-heads', '2'], { encoding: 'utf8' });
+  const run = runBounded(process.execPath, ['--import', 'tsx', cliEntry, 'model-info', fixture, '--text-heads', '4', '--unet-heads', '2'], { encoding: 'utf8' });
   assert.equal(run.status, 0, run.stderr);
   assert.match(run.stdout, /kind +Stable Diffusion 1\.x \(single-file\)/);
   assert.match(run.stdout, /text encoder +width 64, 3 layers, MLP 256, 4 heads, 77 positions/);

@@ -1,20 +1,20 @@
 // The preprocess command as a user runs it: a real process, its exit code and output.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { runBounded } from '../support/timeLimits';
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { preprocessCommand } from '../../src/cli/commands/preprocess';
 import { capturedRun } from './capturedRun';
 import { v3Like, writeTestTagger } from '../dataset/testTaggerModel';
+import { scratchFolder } from '../support/scratchFolder';
 
 const cliEntry = join(__dirname, '../../src/cli/main.ts');
-const cli = (...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', cliEntry, ...args], { encoding: 'utf8' });
+const cli = (...args: string[]) => runBounded(process.execPath, ['--import', 'tsx', cliEntry, ...args], { encoding: 'utf8' });
 
 async function source(): Promise<{ src: string; dst: string }> {
-  const root = mkdtempSync(join(tmpdir(), 'es-cli-pre-'));
+  const root = scratchFolder('es-cli-pre-');
   const src = join(root, 'src');
   mkdirSync(src);
   await sharp({ create: { width: 300, height: 200, channels: 3, background: '#336699' } }).png().toFile(join(src, 'a.png'));
@@ -60,7 +60,7 @@ test('bad usage and refused mirroring exit 2 with the reason; existing outputs a
 });
 
 test('preprocess --crop focal --tagger-model keeps the tagged subject', async () => {
-  const root = mkdtempSync(join(tmpdir(), 'es-cli-pre-tagger-'));
+  const root = scratchFolder('es-cli-pre-tagger-');
   const src = join(root, 'src');
   mkdirSync(src);
   // Same scene as test/dataset/subjectCrop.test.ts: red subject left, noise right.

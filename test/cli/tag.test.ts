@@ -1,18 +1,18 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { runBounded } from '../support/timeLimits';
+import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { tagCommand } from '../../src/cli/commands/tag';
 import { capturedRun } from './capturedRun';
 import { v2Like, writeTestTagger } from '../dataset/testTaggerModel';
+import { scratchFolder } from '../support/scratchFolder';
 
 const cliEntry = join(__dirname, '../../src/cli/main.ts');
 
 async function setup(): Promise<{ data: string; model: string; tags: string }> {
-  const root = mkdtempSync(join(tmpdir(), 'es-cli-tag-'));
+  const root = scratchFolder('es-cli-tag-');
   const data = join(root, 'data');
   mkdirSync(data);
   mkdirSync(join(root, 'model'));
@@ -25,7 +25,7 @@ async function setup(): Promise<{ data: string; model: string; tags: string }> {
 
 test('tag (real process): new captions for uncaptioned images, tags file found beside the model', async () => {
   const { data, model } = await setup();
-  const result = spawnSync(process.execPath, ['--import', 'tsx', cliEntry, 'tag', data, '--model', model, '--provider', 'cpu', '--first', 'mychar'], { encoding: 'utf8' });
+  const result = runBounded(process.execPath, ['--import', 'tsx', cliEntry, 'tag', data, '--model', model, '--provider', 'cpu', '--first', 'mychar'], { encoding: 'utf8' });
   assert.equal(result.status, 0, result.stderr);
   assert.match(result.stderr, /tagger: 448×448, batch 1, 11 tags, on cpu/);
   assert.match(result.stdout, /unchanged .*white\.png: white\.txt exists \(kept/);

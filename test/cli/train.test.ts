@@ -2,23 +2,23 @@
 // codes, JSON lines that validate as TrainerEvents, files on disk.
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { formatEvent } from '../../src/cli/commands/train';
-import { tmpdir } from 'node:os';
+import { runBounded } from '../support/timeLimits';
 import { join } from 'node:path';
 import { parseTrainerEvent, type TrainerEvent } from '../../src/protocol/trainerMessages';
 import { readEmbeddingFile } from '../../src/train/embeddingFile';
 import { writeDemoDataset } from '../../src/train/demoDataset';
+import { scratchFolder } from '../support/scratchFolder';
 
 const repo = join(__dirname, '../..');
-const model = join(repo, '../shared/fixtures/sd1-tiny/model.safetensors');
-const vocab = join(repo, '../shared/clip-vocab/bpe_simple_vocab_16e6.txt.gz');
-const root = mkdtempSync(join(tmpdir(), 'cli-train-'));
+const model = join(repo, 'test/fixtures/sd1-tiny/model.safetensors');
+const vocab = join(repo, 'resources/clip/bpe_simple_vocab_16e6.txt.gz');
+const root = scratchFolder('cli-train-');
 const data = join(root, 'data');
 
 function cli(...args: string[]) {
-  return spawnSync(process.execPath, ['--import', 'tsx', join(repo, 'src/cli/main.ts'), ...args], { cwd: repo, encoding: 'utf8' });
+  return runBounded(process.execPath, ['--import', 'tsx', join(repo, 'src/cli/main.ts'), ...args], { cwd: repo, encoding: 'utf8' });
 }
 
 const tiny = ['--model', model, '--data', data, '--tokenizer', vocab, '--text-heads', '4', '--unet-heads', '2', '--width', '64', '--height', '64', '--provider', 'cpu'];

@@ -1,12 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { applyCaptionEdits, captionDiff, captionFileFor, planCaptionEdits } from '../../src/dataset/captionWriting';
+import { scratchFolder } from '../support/scratchFolder';
 
 function dataset(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'es-captions-'));
+  const dir = scratchFolder('es-captions-');
   writeFileSync(join(dir, 'a.txt'), 'mychar, Long_Hair,  smile\n');
   writeFileSync(join(dir, 'c.txt'), Buffer.from([0xff, 0xfe, 0x61, 0x00]));
   return dir;

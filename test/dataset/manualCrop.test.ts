@@ -1,13 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { saveManualCrop } from '../../src/dataset/manualCrop';
 import { fromRaw, pixelAt, pixelsOf } from './generatedImages';
+import { scratchFolder } from '../support/scratchFolder';
 
 test('a hand crop is taken from the upright image, squared, resized and written', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'es-manual-crop-'));
+  const dir = scratchFolder('es-manual-crop-');
   // Stored 200×100 with EXIF orientation 8 (rotate 90° anticlockwise to view): upright 100×200,
   // and the stored left (red) half ends up at the bottom.
   const source = join(dir, 'photo.jpg');

@@ -1,12 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, readdirSync, writeFileSync, mkdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, readdirSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { preprocessImages } from '../../src/dataset/preprocess';
 import { MirrorRefusedError } from '../../src/dataset/mirrorPolicy';
 import { fromRaw, near, noise, pixelAt, pixelsOf, type Rgb } from './generatedImages';
+import { scratchFolder } from '../support/scratchFolder';
 
 const red: Rgb = [255, 0, 0];
 const blue: Rgb = [0, 0, 255];
@@ -14,7 +14,7 @@ const white: Rgb = [255, 255, 255];
 const grey: Rgb = [128, 128, 128];
 
 function freshDirs(): { src: string; dst: string } {
-  const root = mkdtempSync(join(tmpdir(), 'es-preprocess-'));
+  const root = scratchFolder('es-preprocess-');
   const src = join(root, 'src');
   mkdirSync(src);
   return { src, dst: join(root, 'dst') };

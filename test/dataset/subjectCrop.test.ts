@@ -1,7 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, mkdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { slidingCrops } from '../../src/dataset/focalPoint';
 import { preprocessImages } from '../../src/dataset/preprocess';
@@ -9,6 +8,7 @@ import { Tagger } from '../../src/dataset/tagger';
 import { taggerSubjectScorer } from '../../src/dataset/taggerSubjectScorer';
 import { fromRaw, near, noise, pixelAt, pixelsOf } from './generatedImages';
 import { v3Like, writeTestTagger } from './testTaggerModel';
+import { scratchFolder } from '../support/scratchFolder';
 
 test('candidate crops slide along the long axis from one end to the other', () => {
   assert.deepEqual(slidingCrops(1200, 400, 1, 5).map((c) => c.left), [0, 200, 400, 600, 800]);
@@ -17,7 +17,7 @@ test('candidate crops slide along the long axis from one end to the other', () =
 });
 
 test('with a tagger, the focal crop keeps the tagged subject instead of the busiest texture', async () => {
-  const root = mkdtempSync(join(tmpdir(), 'es-subject-'));
+  const root = scratchFolder('es-subject-');
   const src = join(root, 'src');
   mkdirSync(src);
   // 600×400: a red subject on the left half, colour noise (mean ≈ 127) on the right half.
@@ -27,7 +27,7 @@ test('with a tagger, the focal crop keeps the tagged subject instead of the busi
   // (¼ red) .50, so the subject says left; the noise (detail) says right.
   const random = noise(5);
   await fromRaw(600, 400, (x) => (x < 300 ? [255, 0, 0] : [random(), random(), random()])).png().toFile(join(src, 'scene.png'));
-  const model = writeTestTagger(mkdtempSync(join(tmpdir(), 'es-subject-model-')), v3Like);
+  const model = writeTestTagger(scratchFolder('es-subject-model-'), v3Like);
   const tagger = await Tagger.open(model.model, model.tags, { provider: 'cpu' });
   try {
     await preprocessImages({ sourceDir: src, destinationDir: join(root, 'detail'), crop: 'focal', width: 256, height: 256 });

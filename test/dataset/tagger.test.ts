@@ -1,13 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { Tagger, taggerModelInfo } from '../../src/dataset/tagger';
 import { readModelSignatureFile } from '../../src/dataset/onnxModelSignature';
 import { parseSelectedTags } from '../../src/dataset/selectedTags';
 import { expectedScores, selectedTagsCsv, testTaggerModel, v2Like, v3Like, writeTestTagger, type TestTaggerOptions } from './testTaggerModel';
+import { scratchFolder } from '../support/scratchFolder';
 
 async function images(dir: string): Promise<Record<string, string>> {
   const files = {
@@ -26,13 +26,13 @@ async function images(dir: string): Promise<Record<string, string>> {
 }
 
 function tagger(options: TestTaggerOptions): Promise<Tagger> {
-  const dir = mkdtempSync(join(tmpdir(), 'es-tagger-model-'));
+  const dir = scratchFolder('es-tagger-model-');
   const { model, tags } = writeTestTagger(dir, options);
   return Tagger.open(model, tags, { provider: 'cpu' });
 }
 
 test('the model signature gives input name, size and batch kind for v2- and v3-shaped exports', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'es-tagger-sig-'));
+  const dir = scratchFolder('es-tagger-sig-');
   const table = parseSelectedTags(selectedTagsCsv());
   const v2 = writeTestTagger(join(dir), v2Like);
   assert.deepEqual(taggerModelInfo(await readModelSignatureFile(v2.model), table), {
@@ -59,7 +59,7 @@ for (const [label, options] of [
   ['raw-logit export (no second sigmoid needed)', { ...v3Like, sigmoidOutput: false }],
 ] as const) {
   test(`end to end, ${label}: known colours give the hand-computed scores and tags`, async () => {
-    const files = await images(mkdtempSync(join(tmpdir(), 'es-tagger-img-')));
+    const files = await images(scratchFolder('es-tagger-img-'));
     const t = await tagger(options);
     try {
       assert.equal(t.provider, 'cpu');
@@ -126,7 +126,7 @@ test('a fixed-batch model is fed one image per run; a dynamic one takes a whole 
 });
 
 test('thresholds and MCut change what the tagger keeps', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'es-tagger-thr-'));
+  const dir = scratchFolder('es-tagger-thr-');
   const file = join(dir, 'white.png');
   await sharp({ create: { width: 64, height: 64, channels: 3, background: '#ffffff' } }).png().toFile(file);
   const t = await tagger(v3Like);

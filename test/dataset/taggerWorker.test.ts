@@ -1,18 +1,18 @@
 // The tagger child process over its real IPC protocol: the TypeScript entry is forked with tsx.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { TaggerProcess } from '../../src/dataset/taggerProcess';
 import type { TaggerEvent } from '../../src/protocol/taggerMessages';
 import { v3Like, writeTestTagger } from './testTaggerModel';
+import { scratchFolder } from '../support/scratchFolder';
 
 const workerEntry = join(__dirname, '../../src/dataset/taggerWorker.ts');
 
 test('the child process loads the model, tags images, reports failures and stays up for the next request', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'es-tagger-worker-'));
+  const dir = scratchFolder('es-tagger-worker-');
   const { model, tags } = writeTestTagger(dir, v3Like);
   const red = join(dir, 'red.png');
   const white = join(dir, 'white.png');
@@ -51,7 +51,7 @@ test('the child process loads the model, tags images, reports failures and stays
 });
 
 test('the bundled worker (dist/tagger.js, built by npm test) speaks the same protocol', { skip: !existsSync(join(__dirname, '../../dist/tagger.js')) && 'dist/tagger.js not built (run npm run build)' }, async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'es-tagger-dist-'));
+  const dir = scratchFolder('es-tagger-dist-');
   const { model, tags } = writeTestTagger(dir, v3Like);
   const white = join(dir, 'white.png');
   await sharp({ create: { width: 30, height: 50, channels: 4, background: { r: 0, g: 0, b: 0, alpha: 0 } } }).png().toFile(white);

@@ -1,10 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeTargetedCrops, squareAround } from '../../src/dataset/targetedCrops';
 import { fromRaw, near, noise, pixelAt, pixelsOf } from './generatedImages';
+import { scratchFolder } from '../support/scratchFolder';
 
 test('a region grows to a square around its centre and stays inside the image', () => {
   assert.deepEqual(squareAround({ left: 100, top: 100, width: 40, height: 20 }, 400, 300), { left: 100, top: 90, width: 40, height: 40 });
@@ -13,7 +13,7 @@ test('a region grows to a square around its centre and stays inside the image', 
 });
 
 test('detail crops: automatic square holds the planted detail; given regions are used; caption written; nothing overwritten', async () => {
-  const root = mkdtempSync(join(tmpdir(), 'es-targeted-'));
+  const root = scratchFolder('es-targeted-');
   const random = noise(9);
   // 600×400 flat grey with a 100×100 noise "eye" at (430..530, 60..160).
   const inEye = (x: number, y: number) => x >= 430 && x < 530 && y >= 60 && y < 160;

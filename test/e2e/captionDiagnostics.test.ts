@@ -32,6 +32,9 @@ after(async () => {
 
 it('shows caption problems in the Problems panel, including the image without a caption', async () => {
   const { page } = session;
+  // The first wait allows for the extension and its caption server to start (on a loaded
+  // machine that alone took over the 30 s of a screen wait).
+  await page.locator('.statusbar-item', { hasText: 'Captions' }).first().waitFor({ timeout: timeouts.workbench });
   await session.screenshot('workbench');
   const duplicate = await waitForProblem(page, /repeats tag/);
   assert.match(duplicate, /long hair/);

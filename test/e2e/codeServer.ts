@@ -2,30 +2,30 @@
 // through playwright-core. Everything a run writes (settings, extensions, caches, the browser
 // profile) lives in one temporary folder; the workspace is a copy made per run because the
 // browser build may save files. Waits are on what the screen shows, never on sleeps.
-// See ../shared/docs/e2e-notes.md for the measured facts behind the choices here.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync, cpSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { homedir, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type BrowserContext, type Locator, type Page } from 'playwright-core';
 
 export const repoRoot = resolve(__dirname, '../..');
-export const sharedRoot = resolve(repoRoot, '../shared');
 export const artifactsRoot = join(repoRoot, '.test-artifacts', 'e2e');
 const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
-export const timeouts = { workbench: 60_000, screen: 30_000 };
+export const timeouts = { workbench: 60_000, screen: 30_000, install: 20 * 60_000 };
 
-/** Installs code-server with the shared script (cached after the first run); returns its executable. */
+/**
+ * Installs code-server with scripts/install-code-server.sh into Embedding Studio's cache folder
+ * (once; the script makes parallel test files wait for one install); returns its executable.
+ */
 export function installCodeServer(): string {
-  const script = join(sharedRoot, 'tools', 'install-code-server.sh');
-  // Test files run in parallel: flock(1) makes the second wait for the first install (apt and
-  // npm must not run twice at once), then finds it cached.
-  const lockDir = join(homedir(), '.cache', 'embedding-studio');
-  mkdirSync(lockDir, { recursive: true });
-  const result = spawnSync('flock', [join(lockDir, 'code-server.lock'), 'bash', script], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
-  const lines = result.stdout.trim().split('\n');
+  const script = join(repoRoot, 'scripts', 'install-code-server.sh');
+  const result = spawnSync('bash', [script], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], timeout: timeouts.install, killSignal: 'SIGKILL' });
+  if (result.error && (result.error as NodeJS.ErrnoException).code === 'ETIMEDOUT') {
+    throw new Error(`${script} did not finish within ${timeouts.install / 60_000} minutes (killed): waiting for the code-server install`);
+  }
+  const lines = (result.stdout ?? '').trim().split('\n');
   if (result.status !== 0 || lines.length === 0) throw new Error(`${script} failed (exit ${result.status}); see its output above`);
   return lines[lines.length - 1];
 }
@@ -69,8 +69,15 @@ export interface CodeServerSession {
 /** Starts an isolated code-server with our extension and opens the workspace in headless Chromium. */
 export async function startCodeServer(options: CodeServerOptions): Promise<CodeServerSession> {
   const executable = installCodeServer();
-  const runDir = mkdtempSync(join(tmpdir(), 'es-e2e-'));
-  const dirs = Object.fromEntries(['tmp', 'config', 'cache', 'data', 'user-data', 'extensions', 'browser'].map((d) => [d, join(runDir, d)]));
+  const runDir = mkdtempSync(join(tmpdir(), 'e2e-'));
+  // Short names: Chromium and VS Code put Unix sockets in the temporary folder, and a socket path
+  // may not exceed 107 bytes (Chromium's is TMPDIR/org.chromium.Chromium.XXXXXX/SingletonSocket).
+  const dirs = Object.fromEntries(['tmp', 'config', 'cache', 'data', 'user-data', 'extensions', 'browser', 'home'].map((d) => [d, join(runDir, d === 'tmp' ? 't' : d)]));
+  const longestSocket = join(dirs.tmp, 'org.chromium.Chromium.XXXXXX', 'SingletonSocket');
+  if (Buffer.byteLength(longestSocket) > 107) {
+    rmSync(runDir, { recursive: true, force: true });
+    throw new Error(`the temporary folder's path is too long for Chromium's socket (${longestSocket}: ${Buffer.byteLength(longestSocket)} bytes, at most 107): set TMPDIR to a shorter folder`);
+  }
   for (const dir of Object.values(dirs)) mkdirSync(dir, { recursive: true });
   const workspace = join(runDir, 'workspace');
   cpSync(options.workspace, workspace, { recursive: true });
@@ -87,6 +94,9 @@ export async function startCodeServer(options: CodeServerOptions): Promise<CodeS
       'files.autoSave': 'off',
       'workbench.tips.enabled': false,
       'chat.disableAIFeatures': true,
+      // VS Code's port detection lists every process's open files (ls -l /proc/*/fd): with this
+      // off, once when the extension host starts instead of every few seconds
+      'remote.autoForwardPorts': false,
       ...options.settings,
     }),
   );
@@ -94,7 +104,8 @@ export async function startCodeServer(options: CodeServerOptions): Promise<CodeS
   const extensionArgs = ['--config', join(runDir, 'config.yaml'), '--user-data-dir', dirs['user-data'], '--extensions-dir', dirs.extensions];
   writeFileSync(join(runDir, 'config.yaml'), 'auth: none\n');
   if (options.vsix) {
-    const installed = spawnSync(executable, [...extensionArgs, '--install-extension', options.vsix], { env, encoding: 'utf8' });
+    const installed = spawnSync(executable, [...extensionArgs, '--install-extension', options.vsix], { env, encoding: 'utf8', timeout: timeouts.workbench, killSignal: 'SIGKILL' });
+    if (installed.error) throw new Error(`code-server --install-extension ${options.vsix}: ${installed.error.message} (waited ${timeouts.workbench} ms)`);
     if (installed.status !== 0) throw new Error(`code-server --install-extension ${options.vsix} failed:\n${installed.stdout}\n${installed.stderr}`);
   } else {
     symlinkSync(repoRoot, join(dirs.extensions, `${manifest.publisher}.${manifest.name}-${manifest.version}`), 'dir');
@@ -150,7 +161,8 @@ export async function startCodeServer(options: CodeServerOptions): Promise<CodeS
       headless: true,
       viewport: { width: 1400, height: 900 },
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-      env,
+      // HOME too: Debian's chromium launcher tidies $HOME/.config/chromium/Crash Reports
+      env: { ...env, HOME: dirs.home },
     });
     const page = context.pages()[0] ?? (await context.newPage());
     await page.goto(`http://127.0.0.1:${port}/?folder=${encodeURIComponent(workspace)}`);

@@ -11,10 +11,11 @@ import { after, before, it } from 'node:test';
 import type { Page } from 'playwright-core';
 import { readEmbeddingFile } from '../../src/train/embeddingFile';
 import { writeDataset } from '../server/generatedDataset';
-import { quickInputRow, runPaletteCommand, sharedRoot, startCodeServer, timeouts, waitForFile, waitForQuickInput, withFailureScreenshot, type CodeServerSession } from './codeServer';
+import { quickInputRow, repoRoot, runPaletteCommand, startCodeServer, timeouts, waitForFile, waitForQuickInput, withFailureScreenshot, type CodeServerSession } from './codeServer';
 
-const modelPath = join(sharedRoot, 'fixtures/sd1-tiny/model.safetensors');
-const mergesPath = join(sharedRoot, 'clip-vocab/bpe_simple_vocab_16e6.txt.gz');
+const modelPath = join(repoRoot, 'test/fixtures/sd1-tiny/model.safetensors');
+// No tokenizer setting: the extension uses the CLIP vocabulary it ships, read here on its own.
+const mergesPath = join(repoRoot, 'resources/clip/bpe_simple_vocab_16e6.txt.gz');
 let dataset: string;
 let session: CodeServerSession;
 
@@ -23,7 +24,7 @@ before(async () => {
   session = await startCodeServer({
     workspace: dataset,
     name: 'create-embedding',
-    settings: { 'embeddingStudio.modelPath': modelPath, 'embeddingStudio.tokenizerPath': mergesPath, 'embeddingStudio.executionProvider': 'cpu' },
+    settings: { 'embeddingStudio.modelPath': modelPath, 'embeddingStudio.executionProvider': 'cpu' },
   });
 });
 

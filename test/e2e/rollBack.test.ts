@@ -12,7 +12,7 @@ import { after, before, it } from 'node:test';
 import type { Page } from 'playwright-core';
 import { writeDemoDataset } from '../../src/train/demoDataset';
 import { readEmbeddingFile } from '../../src/train/embeddingFile';
-import { quickInputRow, repoRoot, runPaletteCommand, sharedRoot, startCodeServer, timeouts, waitForFile, waitForQuickInput, withFailureScreenshot, type CodeServerSession } from './codeServer';
+import { quickInputRow, repoRoot, runPaletteCommand, startCodeServer, timeouts, waitForFile, waitForQuickInput, withFailureScreenshot, type CodeServerSession } from './codeServer';
 
 const trainingTimeout = 120_000;
 let dataset: string;
@@ -26,8 +26,7 @@ before(async () => {
     workspace: dataset,
     name: 'roll-back',
     settings: {
-      'embeddingStudio.modelPath': join(sharedRoot, 'fixtures/sd1-tiny/model.safetensors'),
-      'embeddingStudio.tokenizerPath': join(sharedRoot, 'clip-vocab/bpe_simple_vocab_16e6.txt.gz'),
+      'embeddingStudio.modelPath': join(repoRoot, 'test/fixtures/sd1-tiny/model.safetensors'),
       'embeddingStudio.executionProvider': 'cpu',
       // the fixture is a tiny SD1 (64-wide text encoder, 4 and 2 heads); no previews, a save every 2 steps
       'embeddingStudio.training.defaults': { width: 64, height: 64, textHeads: 4, unetHeads: 2, maxSteps: 5000, saveEvery: 2, previewEvery: 0, writeCsvEvery: 1, seed: 1 },

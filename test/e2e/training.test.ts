@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Frame, Page } from 'playwright-core';
 import { writeDemoDataset } from '../../src/train/demoDataset';
-import { repoRoot, runPaletteCommand, sharedRoot, startCodeServer, timeouts, type CodeServerSession } from './codeServer';
+import { repoRoot, runPaletteCommand, startCodeServer, timeouts, type CodeServerSession } from './codeServer';
 
 const trainingTimeout = 180_000;
 let dataset: string;
@@ -23,8 +23,7 @@ before(async () => {
     workspace: dataset,
     name: 'training',
     settings: {
-      'embeddingStudio.modelPath': join(sharedRoot, 'fixtures/sd1-tiny/model.safetensors'),
-      'embeddingStudio.tokenizerPath': join(sharedRoot, 'clip-vocab/bpe_simple_vocab_16e6.txt.gz'),
+      'embeddingStudio.modelPath': join(repoRoot, 'test/fixtures/sd1-tiny/model.safetensors'),
       'embeddingStudio.executionProvider': 'cpu',
       // the fixture is a tiny SD1 (64-wide text encoder, 4 and 2 heads): its run settings
       'embeddingStudio.training.defaults': { width: 64, height: 64, textHeads: 4, unetHeads: 2, maxSteps: 5000, saveEvery: 5, previewEvery: 8, previewSteps: 3, writeCsvEvery: 1, seed: 1 },

@@ -4,6 +4,7 @@ import { it } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { build } from 'esbuild';
+import { runBounded } from '../support/timeLimits';
 
 const repoRoot = join(__dirname, '../..');
 
@@ -25,4 +26,15 @@ it('the extension bundle imports neither onnxruntime-node nor the ONNX/SD/traini
   assert.deepEqual(core, [], 'the extension host bundles ONNX/SD/trainer code; run it in the trainer child process instead');
   // And it does bundle what it is made of (the test would pass vacuously otherwise).
   assert.ok(inputs.some((p) => p.endsWith('src/extension/languageClient.ts')));
+});
+
+it('the VSIX carries the CLIP vocabulary and its licence beside dist/ (vsce ls, with .vscodeignore)', () => {
+  const listed = runBounded(join(repoRoot, 'node_modules', '.bin', 'vsce'), ['ls'], { cwd: repoRoot, encoding: 'utf8' });
+  assert.equal(listed.status, 0, listed.stderr);
+  const files = listed.stdout.split('\n');
+  for (const file of ['resources/clip/bpe_simple_vocab_16e6.txt.gz', 'resources/clip/LICENSE-CLIP.txt', 'dist/server.js', 'dist/trainer.js', 'dist/cli.js']) {
+    assert.ok(files.includes(file), `${file} is not packaged:\n${listed.stdout}`);
+  }
+  // and nothing of the tests: the fixture stays out of the package
+  assert.deepEqual(files.filter((f) => f.startsWith('test/')), []);
 });

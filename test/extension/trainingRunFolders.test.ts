@@ -2,15 +2,15 @@
 // copying an embedding to an A1111/ComfyUI folder — on hand-written folders and files.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { listRunFolders, newRunFolder, runsFolderOf, summariseRunFolder } from '../../src/extension/training/runFolders';
 import { lastRunConfig, rememberRunConfig } from '../../src/extension/training/lastRunConfig';
 import { copyEmbeddingToFolder, EmbeddingCopyError } from '../../src/extension/training/embeddingCopy';
 import { mergeRunConfig } from '../../src/train/config';
+import { scratchFolder } from '../support/scratchFolder';
 
-const root = mkdtempSync(join(tmpdir(), 'es-runfolders-'));
+const root = scratchFolder('es-runfolders-');
 
 function writeRun(dir: string, name: string, csv: string | null, embeddings: string[], state: boolean): void {
   mkdirSync(join(dir, 'embeddings'), { recursive: true });

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { mergeRunConfig, type RunConfig } from '../../src/train/config';
 import { writeDemoDataset } from '../../src/train/demoDataset';
+import { withinTime } from '../support/timeLimits';
 import { openSafetensors } from '../../src/sd/safetensors';
 import type { TrainerEvent } from '../../src/protocol/trainerMessages';
 import { RunAlreadyActive, RunConfigRejected, RunRegistry, logTail, runStateFileName, type TrainingRun } from '../../src/extension/training/runRegistry';
@@ -16,8 +17,7 @@ import { runStateFileName as trainerRunStateFileName } from '../../src/train/run
 
 const repo = join(__dirname, '../..');
 const workerPath = join(repo, 'dist/trainer.js');
-const fixtureModel = join(repo, '../shared/fixtures/sd1-tiny/model.safetensors');
-const vocab = join(repo, '../shared/clip-vocab/bpe_simple_vocab_16e6.txt.gz');
+const fixtureModel = join(repo, 'test/fixtures/sd1-tiny/model.safetensors');
 const root = mkdtempSync(join(tmpdir(), 'es-registry-'));
 const data = join(root, 'data');
 const registry = new RunRegistry({ workerPath });
@@ -25,18 +25,25 @@ const registry = new RunRegistry({ workerPath });
 function config(out: string, overrides: Partial<RunConfig> = {}): RunConfig {
   return mergeRunConfig({
     model: fixtureModel, data, name: 'wired', vectors: 2, initText: 'girl', learnRate: '0.005', maxSteps: 100000, width: 64, height: 64,
-    saveEvery: 5, previewEvery: 0, writeCsvEvery: 1, provider: 'cpu', out, tokenizer: vocab, textHeads: 4, unetHeads: 2, seed: 7,
+    saveEvery: 5, previewEvery: 0, writeCsvEvery: 1, provider: 'cpu', out, tokenizer: '', textHeads: 4, unetHeads: 2, seed: 7,
     template: 'subject_filewords', ...overrides,
   });
 }
 
-/** The first event (already received or still to come) that matches; rejects if the process exits first. */
+/** How long one trainer event may take to come (a few tiny steps, or the graph build at the start). */
+const eventTimeLimit = 2 * 60_000;
+
+/**
+ * The first event (already received or still to come) that matches; rejects if the process exits
+ * first, or after eventTimeLimit, saying which event it waited for and what came instead.
+ */
 function waitForEvent<T extends TrainerEvent>(run: TrainingRun, match: (e: TrainerEvent) => e is T, from?: number): Promise<T>;
 function waitForEvent(run: TrainingRun, match: (e: TrainerEvent) => boolean, from?: number): Promise<TrainerEvent>;
 function waitForEvent(run: TrainingRun, match: (e: TrainerEvent) => boolean, from = 0): Promise<TrainerEvent> {
   const seen = run.events.slice(from).find(match);
   if (seen) return Promise.resolve(seen);
-  return new Promise((resolve, reject) => {
+  let cleanup = () => {};
+  const awaited = new Promise<TrainerEvent>((resolve, reject) => {
     const onEvent = (event: TrainerEvent) => {
       if (!match(event)) return;
       cleanup();
@@ -46,17 +53,23 @@ function waitForEvent(run: TrainingRun, match: (e: TrainerEvent) => boolean, fro
       cleanup();
       reject(new Error(`the trainer exited before the awaited event; log:\n${logTail(run.process.logPath)}`));
     };
-    const cleanup = () => {
+    cleanup = () => {
       run.off('event', onEvent);
       run.off('exit', onExit);
     };
     run.on('event', onEvent);
     run.on('exit', onExit);
   });
+  const described = (match as { description?: string }).description ?? match.toString().replace(/\s+/g, ' ').slice(0, 200);
+  return withinTime(awaited, eventTimeLimit, `the trainer event ${described}`, () =>
+    `events after #${from}: ${run.events.slice(from).map((e) => e.type).join(', ') || 'none'}\nlog:\n${logTail(run.process.logPath)}`,
+  ).finally(() => cleanup());
 }
 
-const isType = <K extends TrainerEvent['type']>(type: K, also: (e: Extract<TrainerEvent, { type: K }>) => boolean = () => true) =>
-  (e: TrainerEvent): e is Extract<TrainerEvent, { type: K }> => e.type === type && also(e as Extract<TrainerEvent, { type: K }>);
+const isType = <K extends TrainerEvent['type']>(type: K, also?: (e: Extract<TrainerEvent, { type: K }>) => boolean) =>
+  Object.assign((e: TrainerEvent): e is Extract<TrainerEvent, { type: K }> => e.type === type && (also?.(e as Extract<TrainerEvent, { type: K }>) ?? true), {
+    description: `'${type}'${also ? ` with ${also.toString().replace(/\s+/g, ' ')}` : ''}`,
+  });
 
 before(async () => {
   assert.ok(existsSync(workerPath), `${workerPath} is missing: run \`npm run build\` first`);
@@ -90,6 +103,9 @@ test('start, progress, pause/resume, change the learning rate, stop: through the
   const started = await waitForEvent(run, isType('started'));
   assert.equal(started.provider, 'cpu');
   assert.equal(started.startStep, 0);
+  // no tokenizer setting: the bundled trainer finds the vocabulary shipped beside dist/
+  const tokenizerLog = run.events.find((e) => e.type === 'log' && e.message.startsWith('CLIP tokenizer: '));
+  assert.equal(tokenizerLog?.type === 'log' && tokenizerLog.message, `CLIP tokenizer: ${join(repo, 'resources', 'clip', 'bpe_simple_vocab_16e6.txt.gz')} (shipped with Embedding Studio)`);
   await waitForEvent(run, isType('progress', (e) => e.step >= 3));
   assert.equal(run.snapshot.status, 'training');
   assert.ok(run.snapshot.step >= 3 && run.snapshot.loss !== null && Number.isFinite(run.snapshot.loss));

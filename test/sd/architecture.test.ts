@@ -7,7 +7,7 @@ import { randomCheckpointSpecs, sd15CheckpointConfig } from '../../src/sd/random
 import { buildTextualInversionLossGraph } from '../../src/sd/textualInversionLossGraph';
 import { headsFromFixtureConfig, inferSd1Architecture, unetHeadsAt, type TensorShapes } from '../../src/sd/architecture';
 
-const fixtureDir = join(__dirname, '../../../shared/fixtures/sd1-tiny');
+const fixtureDir = join(__dirname, '../fixtures/sd1-tiny');
 const config = JSON.parse(readFileSync(join(fixtureDir, 'config.json'), 'utf8'));
 
 test('the tiny fixture architecture matches its config.json', () => {

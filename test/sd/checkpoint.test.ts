@@ -7,8 +7,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadCheckpoint } from '../../src/sd/checkpoint';
 import { openSafetensors, writeSafetensors, type SafetensorsTensorData } from '../../src/sd/safetensors';
+import { timeLimits } from '../support/timeLimits';
 
-const fixtureDir = join(__dirname, '../../../shared/fixtures/sd1-tiny');
+const fixtureDir = join(__dirname, '../fixtures/sd1-tiny');
 const fixture = join(fixtureDir, 'model.safetensors');
 const scratch = mkdtempSync(join(tmpdir(), 'checkpoint-test-'));
 test.after(() => rmSync(scratch, { recursive: true, force: true }));
@@ -39,7 +40,7 @@ test('hashes match sha256sum and A1111 legacy definition', () => {
   const ckpt = loadCheckpoint(fixture);
   const hashes = ckpt.hashes();
   ckpt.close();
-  const sha = execFileSync('sha256sum', [fixture], { encoding: 'utf8' }).split(' ')[0];
+  const sha = execFileSync('sha256sum', [fixture], { encoding: 'utf8', timeout: timeLimits.command }).split(' ')[0];
   assert.equal(hashes.sha256, sha);
   assert.equal(hashes.shortHash, sha.slice(0, 10));
   const legacy = createHash('sha256').update(readFileSync(fixture).subarray(0x100000, 0x110000)).digest('hex').slice(0, 8);

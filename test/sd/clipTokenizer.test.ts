@@ -7,7 +7,7 @@ import { gunzipSync } from 'node:zlib';
 import { ClipTokenizer, clipBosId, clipEosId } from '../../src/sd/clipTokenizer';
 import { fixText } from '../../src/sd/textFix';
 
-const bpePath = join(__dirname, '../../../shared/clip-vocab/bpe_simple_vocab_16e6.txt.gz');
+const bpePath = join(__dirname, '../../resources/clip/bpe_simple_vocab_16e6.txt.gz');
 const tokenizer = ClipTokenizer.fromBpeFile(bpePath);
 const mergeLines = gunzipSync(readFileSync(bpePath)).toString('utf8').split('\n');
 

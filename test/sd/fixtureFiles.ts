@@ -5,6 +5,6 @@ import { fixtureDir } from './sd1TinyFixture';
 
 export { fixtureDir };
 export const fixtureModel = join(fixtureDir, 'model.safetensors');
-export const clipVocabulary = join(__dirname, '../../../shared/clip-vocab/bpe_simple_vocab_16e6.txt.gz');
+export const clipVocabulary = join(__dirname, '../../resources/clip/bpe_simple_vocab_16e6.txt.gz');
 /** The fixture's attention heads (config.json): text encoder 4, UNet 2. */
 export const fixtureHeads = { text: 4, unet: 2 } as const;

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { detectModelKind, unsupportedModelMessage, looksPickled, pickledCheckpointMessage } from '../../src/sd/modelKind';
 import { openSafetensors } from '../../src/sd/safetensors';
 
-const fixture = join(__dirname, '../../../shared/fixtures/sd1-tiny/model.safetensors');
+const fixture = join(__dirname, '../fixtures/sd1-tiny/model.safetensors');
 
 /** A header-only view: names with shapes, as the detector sees a file. */
 function shapes(entries: Record<string, number[]>): Map<string, { shape: number[] }> {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { sd1AlphasCumprod, noiseScheduleFromCheckpoint, noisingCoefficients } from '../../src/sd/noiseSchedule';
 import { openSafetensors } from '../../src/sd/safetensors';
 
-const fixture = join(__dirname, '../../../shared/fixtures/sd1-tiny/model.safetensors');
+const fixture = join(__dirname, '../fixtures/sd1-tiny/model.safetensors');
 
 test('SD1 schedule matches the fixture checkpoint buffers (float32) to float32 rounding', () => {
   const ac = sd1AlphasCumprod();

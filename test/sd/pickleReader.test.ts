@@ -5,10 +5,11 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InertObject, PickleGlobal, PickleTuple, readPickle, type PickleInterpretation } from '../../src/sd/pickleReader';
+import { runBounded, timeLimits } from '../support/timeLimits';
 
 // Pickles written by Python's own pickle module (the independent writer), one per protocol.
 const python = '/usr/bin/python3';
-const hasPython = spawnSync(python, ['-c', 'import pickle'], { stdio: 'ignore' }).status === 0;
+const hasPython = spawnSync(python, ['-c', 'import pickle'], { stdio: 'ignore', timeout: timeLimits.command }).status === 0;
 const scratch = mkdtempSync(join(tmpdir(), 'pickle-reader-'));
 test.after(() => rmSync(scratch, { recursive: true, force: true }));
 const marker = join(scratch, 'pwned');
@@ -33,7 +34,7 @@ print(json.dumps(out))
 `;
 
 function pickles(): Record<string, Buffer> {
-  const run = spawnSync(python, ['-c', pythonPickles, marker], { encoding: 'utf8' });
+  const run = runBounded(python, ['-c', pythonPickles, marker], { encoding: 'utf8' });
   assert.equal(run.status, 0, run.stderr);
   return Object.fromEntries(Object.entries(JSON.parse(run.stdout) as Record<string, string>).map(([k, v]) => [k, Buffer.from(v, 'hex')]));
 }

@@ -8,11 +8,12 @@ import { openPickledCheckpoint } from '../../src/sd/pickledCheckpoint';
 import { loadCheckpoint } from '../../src/sd/checkpoint';
 import { openSafetensors } from '../../src/sd/safetensors';
 import { inferSd1Architecture } from '../../src/sd/architecture';
+import { timeLimits } from '../support/timeLimits';
 // independent writers from the trainer's embedding code: torch.save's zip + protocol-2 pickle
 import { encodeTorchSave, TorchTensor, type PickleValue } from '../../src/train/torchPickle';
 import { crc32, writeStoredZip } from '../../src/sd/zipArchive';
 
-const fixture = join(__dirname, '../../../shared/fixtures/sd1-tiny/model.safetensors');
+const fixture = join(__dirname, '../fixtures/sd1-tiny/model.safetensors');
 const scratch = mkdtempSync(join(tmpdir(), 'pickled-checkpoint-'));
 test.after(() => rmSync(scratch, { recursive: true, force: true }));
 
@@ -46,7 +47,7 @@ test('a torch.save .ckpt of the fixture loads lazily with every tensor equal to 
 });
 
 const python = '/usr/bin/python3';
-const hasTorch = spawnSync(python, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0;
+const hasTorch = spawnSync(python, ['-c', 'import torch'], { stdio: 'ignore', timeout: timeLimits.command }).status === 0;
 
 test('a .ckpt written by torch.save: fp16/bf16/int64, a tensor at an offset of a shared storage, Lightning-style extras inert', { skip: !hasTorch && 'python3-torch is not installed' }, () => {
   const path = join(scratch, 'torch-written.ckpt');

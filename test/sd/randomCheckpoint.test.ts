@@ -7,8 +7,8 @@ import { randomCheckpointSpecs, sd15CheckpointConfig, tinyCheckpointConfig, writ
 import { openSafetensors } from '../../src/sd/safetensors';
 import { loadCheckpoint } from '../../src/sd/checkpoint';
 import { inferSd1Architecture } from '../../src/sd/architecture';
+import { fixtureDir, fp16FixtureModel } from './sd1TinyFixture';
 
-const fixtureDir = join(__dirname, '../../../shared/fixtures/sd1-tiny');
 const scratch = mkdtempSync(join(tmpdir(), 'random-checkpoint-'));
 test.after(() => rmSync(scratch, { recursive: true, force: true }));
 
@@ -101,7 +101,7 @@ test('deterministic in the seed; fp16 variant has the dtypes of model-fp16.safet
   const half = join(scratch, 'half.safetensors');
   writeRandomCheckpoint(half, { ...tinyCheckpointConfig, dtype: 'F16' }, 5);
   const ours = openSafetensors(half);
-  const fixture = openSafetensors(join(fixtureDir, 'model-fp16.safetensors'));
+  const fixture = openSafetensors(fp16FixtureModel());
   try {
     for (const info of fixture.tensors.values()) assert.equal(ours.tensors.get(info.name)!.dtype, info.dtype, info.name);
     assert.ok(ours.readFloat32('model.diffusion_model.time_embed.0.weight').every(Number.isFinite));

@@ -14,7 +14,7 @@ import { sd1AlphasCumprod } from '../../src/sd/noiseSchedule';
 import { SeededRandom } from '../../src/sd/random';
 import { TiLossSession } from '../../src/train/tiLossSession';
 
-const fixture = join(__dirname, '../../../shared/fixtures/sd1-tiny/model.safetensors');
+const fixture = join(__dirname, '../fixtures/sd1-tiny/model.safetensors');
 const scratch = mkdtempSync(join(tmpdir(), 'random-checkpoint-outputs-'));
 test.after(() => rmSync(scratch, { recursive: true, force: true }));
 

@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openSafetensors, writeSafetensors, writeSafetensorsStreaming, maxHeaderLength } from '../../src/sd/safetensors';
 import { float16BitsToNumber, numberToFloat16Bits, float32ArrayToBfloat16, bfloat16ArrayToFloat32, float32ArrayToFloat16 } from '../../src/sd/float16';
+import { fixtureDir, fp16FixtureModel } from './sd1TinyFixture';
 
-const fixtureDir = join(__dirname, '../../../shared/fixtures/sd1-tiny');
 const scratch = mkdtempSync(join(tmpdir(), 'safetensors-test-'));
 test.after(() => rmSync(scratch, { recursive: true, force: true }));
 
@@ -169,10 +169,10 @@ test('cases.safetensors matches the shape/dtype index in cases.json', () => {
   }
 });
 
-test('fixture model: real layout, shapes from config.json, and the fp16 copy equals the f32 weights rounded', () => {
+test('fixture model: real layout, shapes from config.json, and the (derived) fp16 copy equals the f32 weights rounded', () => {
   const config = JSON.parse(readFileSync(join(fixtureDir, 'config.json'), 'utf8'));
   const f32 = openSafetensors(join(fixtureDir, 'model.safetensors'));
-  const f16 = openSafetensors(join(fixtureDir, 'model-fp16.safetensors'));
+  const f16 = openSafetensors(fp16FixtureModel());
   try {
     assert.equal(f32.metadata.format, 'pt');
     const te = config.text_encoder;

@@ -1,11 +1,53 @@
-// Shared access to ../shared/fixtures/sd1-tiny for the SD graph tests (read in place, never copied).
-import { readFileSync } from 'node:fs';
+// The sd1-tiny reference fixture (test/fixtures/sd1-tiny: float64 reference numbers of the
+// original implementations, read in place) for the SD graph tests. The fixture set's float16
+// copy is not stored: it is an exact cast of model.safetensors (every F32 tensor rounded to the
+// nearest half, ties to even; position_ids stays int64), so fp16FixtureModel() derives it once
+// per test process; fixtureFiles.test.ts checks the result byte for byte against the SHA-256 of
+// the original (SHA256SUMS).
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { headsFromFixtureConfig, inferSd1Architecture, type Sd1Architecture } from '../../src/sd/architecture';
-import { openSafetensors, type SafetensorsFile } from '../../src/sd/safetensors';
+import { float32ArrayToFloat16 } from '../../src/sd/float16';
+import { openSafetensors, writeSafetensors, type SafetensorsFile, type SafetensorsTensorData } from '../../src/sd/safetensors';
 import type { HostTensor } from '../../src/onnx';
 
-export const fixtureDir = join(__dirname, '../../../shared/fixtures/sd1-tiny');
+export const fixtureDir = join(__dirname, '..', 'fixtures', 'sd1-tiny');
+export const fixtureModel = join(fixtureDir, 'model.safetensors');
+
+/**
+ * Writes the float16 copy of a float32 safetensors checkpoint the way the fixture set made
+ * model-fp16.safetensors: same tensors in the same order, F32 → F16 (round to nearest even),
+ * other dtypes unchanged, metadata kept with ", float16 copy" added to its description.
+ */
+export function deriveFp16Checkpoint(source: string, destination: string): void {
+  const file = openSafetensors(source);
+  try {
+    const tensors: SafetensorsTensorData[] = [...file.tensors.values()]
+      .sort((a, b) => a.fileOffset - b.fileOffset)
+      .map(({ name, dtype, shape }) =>
+        dtype === 'F32' ? { name, dtype: 'F16', shape, data: float32ArrayToFloat16(file.readFloat32(name)) } : { name, dtype, shape, data: file.readRaw(name) },
+      );
+    const metadata = { ...file.metadata };
+    if (metadata.description !== undefined) metadata.description += ', float16 copy';
+    writeSafetensors(destination, tensors, metadata);
+  } finally {
+    file.close();
+  }
+}
+
+let fp16Model: string | undefined;
+
+/** The path of model-fp16.safetensors, derived on first use into a folder removed when this process exits. */
+export function fp16FixtureModel(): string {
+  if (fp16Model) return fp16Model;
+  const dir = mkdtempSync(join(tmpdir(), 'es-sd1-tiny-fp16-'));
+  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+  const path = join(dir, 'model-fp16.safetensors');
+  deriveFp16Checkpoint(fixtureModel, path);
+  fp16Model = path;
+  return path;
+}
 
 export interface Sd1TinyFixture {
   model: SafetensorsFile;
@@ -16,9 +58,10 @@ export interface Sd1TinyFixture {
   close(): void;
 }
 
-export function openSd1TinyFixture(modelFile = 'model.safetensors'): Sd1TinyFixture {
+/** Opens the fixture with its float32 model, or with `'fp16'` its derived float16 copy. */
+export function openSd1TinyFixture(weights: 'fp32' | 'fp16' = 'fp32'): Sd1TinyFixture {
   const config = JSON.parse(readFileSync(join(fixtureDir, 'config.json'), 'utf8'));
-  const model = openSafetensors(join(fixtureDir, modelFile));
+  const model = openSafetensors(weights === 'fp16' ? fp16FixtureModel() : fixtureModel);
   const cases = openSafetensors(join(fixtureDir, 'cases.safetensors'));
   return {
     model,

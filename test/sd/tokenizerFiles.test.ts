@@ -2,12 +2,14 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync, copyFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { findTokenizerFiles, findClipTokenizer } from '../../src/sd/tokenizerFiles';
+import { createHash } from 'node:crypto';
+import { describeTokenizerFiles, findTokenizerFiles, findClipTokenizer } from '../../src/sd/tokenizerFiles';
 import { ClipTokenizer } from '../../src/sd/clipTokenizer';
 
-const bpeGz = join(__dirname, '../../../shared/clip-vocab/bpe_simple_vocab_16e6.txt.gz');
+const shipped = join(__dirname, '../../resources/clip/bpe_simple_vocab_16e6.txt.gz');
+const bpeGz = shipped;
 const root = mkdtempSync(join(tmpdir(), 'tokenizer-files-'));
 test.after(() => rmSync(root, { recursive: true, force: true }));
 
@@ -90,13 +92,28 @@ test('ComfyUI and AUTOMATIC1111 installs the user names', () => {
   assert.equal(fromA1111.format === 'bpe' && fromA1111.bpePath, join(clipPackage, 'bpe_simple_vocab_16e6.txt.gz'));
 });
 
-test('nothing found: the error lists where we looked and how to get the files', () => {
+test('last, the vocabulary shipped with Embedding Studio: a single-file checkpoint needs no other file', () => {
+  const found = findTokenizerFiles({ modelPath: join(root, 'model.safetensors'), env: noEnv, homeDir: emptyHome });
+  assert.deepEqual(found, { format: 'bpe', bpePath: shipped, source: 'bundled' });
+  assert.equal(describeTokenizerFiles(found), `${shipped} (shipped with Embedding Studio)`);
+  // the openai/CLIP file itself (what tokenizes the same as the Hugging Face files above)
+  assert.equal(createHash('sha256').update(readFileSync(shipped)).digest('hex'), '924691ac288e54409236115652ad4aa250f48203de50a9e4722a6ecd48d6804a');
+  assert.ok(readFileSync(join(dirname(shipped), 'LICENSE-CLIP.txt'), 'utf8').startsWith('MIT License'), 'its licence ships beside it');
+  // anything the user has comes first
+  const hfHome = join(root, 'hf-home');
+  assert.equal(findTokenizerFiles({ env: { HF_HOME: hfHome }, homeDir: emptyHome }).source, 'huggingface-cache');
+});
+
+test('nothing found (the shipped copy missing too): the error lists where we looked and how to get the files', () => {
+  const missing = join(root, 'no-shipped-copy', 'bpe_simple_vocab_16e6.txt.gz');
   assert.throws(
-    () => findTokenizerFiles({ modelPath: emptyHome, installPaths: [join(root, 'nope')], env: noEnv, homeDir: emptyHome }),
+    () => findTokenizerFiles({ modelPath: emptyHome, installPaths: [join(root, 'nope')], env: noEnv, homeDir: emptyHome, bundled: missing }),
     (e: Error) =>
       e.message.includes(join(emptyHome, 'tokenizer')) &&
       e.message.includes('models--openai--clip-vit-large-patch14') &&
+      e.message.includes(`${missing} (the copy shipped with Embedding Studio is missing: reinstall it)`) &&
       e.message.includes('huggingface-cli download openai/clip-vit-large-patch14 merges.txt vocab.json') &&
       e.message.includes('embeddingStudio.tokenizerPath'),
   );
+  assert.throws(() => findTokenizerFiles({ env: noEnv, homeDir: emptyHome, bundled: false }), /CLIP tokenizer files not found/);
 });

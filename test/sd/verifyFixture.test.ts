@@ -1,15 +1,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { runBounded } from '../support/timeLimits';
 import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fixtureDir } from './sd1TinyFixture';
+import { fixtureDir, fp16FixtureModel } from './sd1TinyFixture';
 
 const repoRoot = join(__dirname, '../..');
 
 function cli(...args: string[]) {
-  const result = spawnSync(process.execPath, ['--import', 'tsx', join(repoRoot, 'src/cli/main.ts'), 'verify-fixture', ...args], { encoding: 'utf8', cwd: repoRoot });
+  const result = runBounded(process.execPath, ['--import', 'tsx', join(repoRoot, 'src/cli/main.ts'), 'verify-fixture', ...args], { encoding: 'utf8', cwd: repoRoot });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
@@ -25,7 +25,7 @@ test('verify-fixture passes every case of sd1-tiny with float32 weights and prin
 });
 
 test('with fp16 weights the tolerance is 1e-2', () => {
-  const { code, stdout } = cli(fixtureDir, '--model', 'model-fp16.safetensors', '--case', 'text_encoder', '--case', 'vae_decode');
+  const { code, stdout } = cli(fixtureDir, '--model', fp16FixtureModel(), '--case', 'text_encoder', '--case', 'vae_decode');
   assert.equal(code, 0, stdout);
   assert.match(stdout, /^vae_decode\s+image\s+\S+e-3\s+1e-2\s+pass$/m);
 });

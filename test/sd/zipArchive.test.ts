@@ -5,11 +5,12 @@ import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync }
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bufferSource, crc32, fileSource, readZip, readZipDirectory, readZipEntry, writeStoredZip } from '../../src/sd/zipArchive';
+import { runBounded, timeLimits } from '../support/timeLimits';
 
 // Archives written by Python's zipfile (the independent writer): ZIP64 forced by lowering its
 // limit, and data descriptors by writing to a stream it cannot seek (as torch's writer does).
 const python = '/usr/bin/python3';
-const hasPython = spawnSync(python, ['-c', 'import zipfile'], { stdio: 'ignore' }).status === 0;
+const hasPython = spawnSync(python, ['-c', 'import zipfile'], { stdio: 'ignore', timeout: timeLimits.command }).status === 0;
 const scratch = mkdtempSync(join(tmpdir(), 'zip-archive-'));
 test.after(() => rmSync(scratch, { recursive: true, force: true }));
 
@@ -36,7 +37,7 @@ with open(sys.argv[1] + '/zip64.zip', 'wb') as f: write(f)
 `;
 
 function pythonArchives(): { descriptors: Buffer; zip64: Buffer } {
-  const run = spawnSync(python, ['-c', pythonWriter, scratch], { encoding: 'utf8' });
+  const run = runBounded(python, ['-c', pythonWriter, scratch], { encoding: 'utf8' });
   assert.equal(run.status, 0, run.stderr);
   return { descriptors: readFileSync(join(scratch, 'descriptors.zip')), zip64: readFileSync(join(scratch, 'zip64.zip')) };
 }
@@ -103,7 +104,7 @@ with zipfile.ZipFile(sys.argv[1]) as z, open(sys.argv[1], 'rb') as f:
         name_length, extra_length = struct.unpack('<HH', f.read(4))
         out.append([i.filename, i.compress_type, (i.header_offset + 30 + name_length + extra_length) % 64, z.read(i).hex()])
 print(json.dumps(out))`;
-  const run = spawnSync(python, ['-c', check, path], { encoding: 'utf8' });
+  const run = runBounded(python, ['-c', check, path], { encoding: 'utf8' });
   assert.equal(run.status, 0, run.stderr);
   assert.deepEqual(JSON.parse(run.stdout), Object.entries(contents).map(([name, data]) => [name, 0, 0, data.toString('hex')]));
 });

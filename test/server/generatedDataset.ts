@@ -1,8 +1,8 @@
 // Writes a small dataset of real PNG files (sharp) and caption files into a temporary folder.
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
+import { scratchFolder } from '../support/scratchFolder';
 
 export interface DatasetImage {
   stem: string;
@@ -13,7 +13,7 @@ export interface DatasetImage {
 }
 
 export async function writeDataset(images: DatasetImage[], prefix = 'es-dataset-'): Promise<string> {
-  const folder = mkdtempSync(join(tmpdir(), prefix));
+  const folder = scratchFolder(prefix);
   await Promise.all(
     images.map(async (image, i) => {
       await sharp({ create: { width: image.width ?? 512, height: image.height ?? 512, channels: 3, background: { r: (i * 37) % 256, g: 120, b: 200 } } })

@@ -1,6 +1,7 @@
-// caption-length in the language server over its real protocol: exact CLIP counts when the
-// tokenizer setting points at shared/clip-vocab (from initialize, and after a settings change),
-// estimates that say so without one. Counts by hand: `long`, `hair`, `smile` are single CLIP
+// caption-length in the language server over its real protocol: exact CLIP counts by default
+// (the vocabulary shipped in resources/clip, with no setting and no Hugging Face cache), and with
+// the tokenizer setting (from initialize, and after a settings change); estimates that say so
+// when the setting points nowhere. Counts by hand: `long`, `hair`, `smile` are single CLIP
 // tokens, so 24 × "long hair" joined by ", " is 71 tokens.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -16,7 +17,7 @@ import { readServerSettings } from '../../src/server/serverSettings';
 const emptyHome = mkdtempSync(join(tmpdir(), 'es-no-cache-'));
 for (const key of ['HOME', 'HF_HOME', 'HF_HUB_CACHE', 'HUGGINGFACE_HUB_CACHE', 'XDG_CACHE_HOME']) process.env[key] = emptyHome;
 
-const vocabulary = join(repoRoot, '..', 'shared', 'clip-vocab');
+const vocabulary = join(repoRoot, 'resources', 'clip');
 const longHair = (k: number) => Array.from({ length: k }, () => 'long hair');
 // 71 + ", smile, smile" = 75 exactly; emphasis weights are not tokens: 75 as well.
 const exactly75 = [...longHair(24), 'smile', 'smile'].join(', ');
@@ -58,10 +59,23 @@ describe('caption-length over JSON-RPC', () => {
     assert.deepEqual(lengthOf(client.latest.get(fileUri(join(folder, 'b.txt')))?.diagnostics ?? []), []);
   });
 
-  it('without a tokenizer it estimates and says so; setting one re-lints with exact counts', async () => {
+  it('with no setting and no cache: exact counts from the shipped vocabulary, and the log says so', async () => {
     const client = LanguageServerClient.start();
     clients.push(client);
     await client.initialize(folder);
+    const [c] = lengthOf(await client.diagnostics(fileUri(join(folder, 'c.txt'))));
+    assert.match(text(c), /^This caption is 76 CLIP tokens, over the 75 of one CLIP chunk/);
+    assert.deepEqual(lengthOf(client.latest.get(fileUri(join(folder, 'a.txt')))?.diagnostics ?? []), []);
+    assert.ok(client.log.includes(`caption-length: CLIP token counts from ${join(vocabulary, 'bpe_simple_vocab_16e6.txt.gz')} (shipped with Embedding Studio)`), client.log);
+  });
+
+  it('a tokenizer setting that points nowhere is reported, counts are estimates; a good one re-lints them exactly', async () => {
+    const client = LanguageServerClient.start();
+    clients.push(client);
+    const missing = join(folder, 'no-such-tokenizer');
+    const status = await client.initialize(folder, { settings: { lint: { rules: {}, extraVagueTags: {} }, tokenizerPath: missing } });
+    assert.equal(status.state, 'ready');
+    assert.ok(status.message.includes(`caption-length counts are estimated: CLIP tokenizer setting: ${missing} does not exist`), status.message);
     const uriC = fileUri(join(folder, 'c.txt'));
     const [estimated] = lengthOf(await client.diagnostics(uriC));
     assert.match(text(estimated), /^This caption is about \d+ CLIP tokens \(estimated\)/);
@@ -69,17 +83,6 @@ describe('caption-length over JSON-RPC', () => {
     await client.connection.sendNotification(DidChangeConfigurationNotification.type, { settings: { embeddingStudio: { tokenizerPath: vocabulary } } });
     const [c] = lengthOf(await client.diagnostics(uriC, (list) => lengthOf(list).some((d) => !text(d).includes('estimated'))));
     assert.match(text(c), /^This caption is 76 CLIP tokens/);
-  });
-
-  it('a tokenizer setting that points nowhere is reported, and counts stay estimates', async () => {
-    const client = LanguageServerClient.start();
-    clients.push(client);
-    const missing = join(folder, 'no-such-tokenizer');
-    const status = await client.initialize(folder, { settings: { lint: { rules: {}, extraVagueTags: {} }, tokenizerPath: missing } });
-    assert.equal(status.state, 'ready');
-    assert.ok(status.message.includes(`caption-length counts are estimated: CLIP tokenizer setting: ${missing} does not exist`), status.message);
-    const [c] = lengthOf(await client.diagnostics(fileUri(join(folder, 'c.txt'))));
-    assert.match(text(c), /\(estimated\)/);
   });
 });
 

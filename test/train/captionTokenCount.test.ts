@@ -1,4 +1,4 @@
-// The caption token counter against the real CLIP tokenizer (shared/clip-vocab): hand-derived
+// The caption token counter against the real CLIP tokenizer (resources/clip): hand-derived
 // counts for A1111's emphasis handling, and the per-stretch shortcut checked against counting
 // the whole text at once, on odd captions and on thousands of generated ones.
 import { test } from 'node:test';
@@ -10,7 +10,7 @@ import { ClipTokenizer } from '../../src/sd/clipTokenizer';
 import { CaptionTokenCounter } from '../../src/train/captionTokenCount';
 import { parsePromptAttention } from '../../src/train/promptEmphasis';
 
-const bpePath = join(__dirname, '../../../shared/clip-vocab/bpe_simple_vocab_16e6.txt.gz');
+const bpePath = join(__dirname, '../../resources/clip/bpe_simple_vocab_16e6.txt.gz');
 const tokenizer = ClipTokenizer.fromBpeFile(bpePath);
 const mergeLines = gunzipSync(readFileSync(bpePath)).toString('utf8').split('\n');
 

@@ -1,17 +1,18 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readEmbeddingFile, writeEmbeddingPt, writeEmbeddingSafetensors, type Embedding } from '../../src/train/embeddingFile';
 import { writeSafetensors } from '../../src/sd/safetensors';
 import { encodeTorchSave, decodeTorchSave, TorchTensor } from '../../src/train/torchPickle';
 import { readZip, writeStoredZip } from '../../src/sd/zipArchive';
+import { timeLimits } from '../support/timeLimits';
+import { scratchFolder } from '../support/scratchFolder';
 
 const python = '/usr/bin/python3';
-const hasTorch = spawnSync(python, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0;
-const dir = mkdtempSync(join(tmpdir(), 'emb-'));
+const hasTorch = spawnSync(python, ['-c', 'import torch'], { stdio: 'ignore', timeout: timeLimits.command }).status === 0;
+const dir = scratchFolder('emb-');
 
 function sample(): Embedding {
   const vectors = new Float32Array(3 * 4).map((_, i) => (i - 5) / 7);
@@ -107,7 +108,7 @@ print(d['string_to_token'], d['name'], d['step'], d['sd_checkpoint'], d['sd_chec
 test('PyTorch and the A1111 restricted unpickler accept our .pt', { skip: !hasTorch && 'python3-torch is not installed' }, () => {
   const path = join(dir, 'miku-a1111.pt');
   writeEmbeddingPt(path, sample());
-  const out = execFileSync(python, ['-c', a1111Check, path], { encoding: 'utf8' }).trim();
+  const out = execFileSync(python, ['-c', a1111Check, path], { encoding: 'utf8', timeout: timeLimits.command }).trim();
   const expectedValues = [...sample().vectors].map((v) => v.toFixed(6)).join(',');
   assert.equal(out, `{'*': 265} miku 1500 a1b2c3d4 anything-v3 (3, 4) torch.float32 ${expectedValues}`);
 });

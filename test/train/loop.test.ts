@@ -21,7 +21,7 @@ import { readEmbeddingFile } from '../../src/train/embeddingFile';
 import { parseTrainerEvent } from '../../src/protocol/trainerMessages';
 import { runStateFileName } from '../../src/train/runState';
 
-const tokenizer = ClipTokenizer.fromBpeFile(join(__dirname, '../../../shared/clip-vocab/bpe_simple_vocab_16e6.txt.gz'));
+const tokenizer = ClipTokenizer.fromBpeFile(join(__dirname, '../../resources/clip/bpe_simple_vocab_16e6.txt.gz'));
 const width = 4;
 const vectorsCount = 2;
 

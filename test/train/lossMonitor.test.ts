@@ -89,3 +89,26 @@ test('a finite loss with a non-finite gradient is also a skipped step; at the fl
   assert.equal(atFloor.suggestedLearningRate, undefined);
   assert.match(atFloor.message, /already at the tutorial's floor \(0.000001\)/);
 });
+
+test('random weights: the same notices, saying what they mean there, with no rollback and no rate to apply', () => {
+  const m = new LossMonitor({ ...options, randomWeights: true });
+  m.noteSaved('e-5.safetensors', 5, 0.9);
+  const events = [];
+  for (let s = 1; s <= 20; s++) events.push(...m.observe(s, 1.05, 0.005));
+  assert.equal(events.length, 1);
+  assert.equal(events[0].kind, 'diverged');
+  assert.match(events[0].message, /^the loss has stayed above 0\.3 \(mean 1\.050 over the last 10 steps\), as it does with random weights: not a divergence, and nothing to roll back to/);
+  assert.equal(events[0].rollbackTo, undefined);
+  assert.equal(events[0].suggestedLearningRate, undefined);
+  const previews = [m.observePreview(10, 0.001, 0.005), m.observePreview(20, 0.001, 0.005)].flat();
+  assert.equal(previews.length, 1);
+  assert.equal(previews[0].kind, 'previews-stable');
+  assert.match(previews[0].message, /as a random model's do: on a real checkpoint it suggests lowering the learning rate to 0\.0001/);
+  assert.equal(previews[0].suggestedLearningRate, undefined);
+  // a non-finite loss is a real divergence, random weights or not
+  const m2 = new LossMonitor({ ...options, randomWeights: true });
+  const [nan] = m2.observe(3, Number.NaN, 0.005);
+  assert.equal(nan.kind, 'diverged');
+  assert.match(nan.message, /the loss is not finite/);
+  assert.equal(nan.suggestedLearningRate, 0.0001);
+});

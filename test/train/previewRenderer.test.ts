@@ -1,8 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { insertPngTextChunks, readPngTextChunks } from '../../src/train/pngTextChunks';
@@ -10,6 +9,8 @@ import { defaultPreviewPrompts, generationParameters } from '../../src/train/pre
 import { embeddingTextChunk } from '../../src/train/pngEmbedding';
 import { mergeRunConfig } from '../../src/train/config';
 import { parsePromptTemplate } from '../../src/train/promptTemplates';
+import { runBounded, timeLimits } from '../support/timeLimits';
+import { scratchFolder } from '../support/scratchFolder';
 
 test("A1111's generation parameters text", () => {
   assert.equal(
@@ -37,11 +38,11 @@ test('text chunks survive a round trip and decoders (sharp; PIL when present) re
   assert.equal(data.step, 7);
   const meta = await sharp(withText).metadata();
   assert.deepEqual([meta.width, meta.height], [4, 3]);
-  const python = spawnSync('/usr/bin/python3', ['-c', 'import PIL'], { stdio: 'ignore' });
+  const python = spawnSync('/usr/bin/python3', ['-c', 'import PIL'], { stdio: 'ignore', timeout: timeLimits.command });
   if (python.status === 0) {
-    const path = join(mkdtempSync(join(tmpdir(), 'png-')), 'p.png');
+    const path = join(scratchFolder('png-'), 'p.png');
     writeFileSync(path, withText);
-    const out = spawnSync('/usr/bin/python3', ['-c', 'import sys; from PIL import Image; im = Image.open(sys.argv[1]); im.load(); print(repr(im.text["parameters"]), im.text["note"])', path], { encoding: 'utf8' });
+    const out = runBounded('/usr/bin/python3', ['-c', 'import sys; from PIL import Image; im = Image.open(sys.argv[1]); im.load(); print(repr(im.text["parameters"]), im.text["note"])', path], { encoding: 'utf8' });
     assert.equal(out.stdout.trim(), "'miku\\nSteps: 20' ünïcode ✓");
   }
 });

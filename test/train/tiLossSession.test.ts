@@ -12,7 +12,7 @@ import { TiLossSession } from '../../src/train/tiLossSession';
 import { adamWStep, createAdamWState } from '../../src/train/optimizer';
 import type { TrainingBatch } from '../../src/train/trainingStep';
 
-const fixture = join(__dirname, '../../../shared/fixtures/sd1-tiny');
+const fixture = join(__dirname, '../fixtures/sd1-tiny');
 const cases = openSafetensors(join(fixture, 'cases.safetensors'));
 const checkpoint = loadCheckpoint(join(fixture, 'model.safetensors'));
 const architecture = inferSd1Architecture(checkpoint, headsFromFixtureConfig(JSON.parse(readFileSync(join(fixture, 'config.json'), 'utf8'))));

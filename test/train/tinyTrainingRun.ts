@@ -2,16 +2,15 @@
 // the CLIP vocabulary (one constant each, so a move of the fixture is a one-line change), a run
 // configuration at 64×64, and a run in this process that can be cut off at any event as a kill
 // would cut it (nothing after that event happens: no write, no save).
-import { join } from 'node:path';
-import { fixtureDir } from '../sd/sd1TinyFixture';
+import { clipVocabulary, fixtureModel } from '../sd/fixtureFiles';
 import { mergeRunConfig, type RunConfig } from '../../src/train/config';
 import { runTraining, type TrainingRunControl } from '../../src/train/trainingRun';
 import type { LoopResult } from '../../src/train/loop';
 import { parseTrainerEvent, type TrainerEvent } from '../../src/protocol/trainerMessages';
 
-export const tinyModelPath = join(fixtureDir, 'model.safetensors');
-/** The CLIP BPE vocabulary the fixture's tokenizer uses. */
-export const clipVocabularyPath = join(fixtureDir, '..', '..', 'clip-vocab', 'bpe_simple_vocab_16e6.txt.gz');
+export const tinyModelPath = fixtureModel;
+/** The CLIP BPE vocabulary the repository ships (resources/clip). */
+export const clipVocabularyPath = clipVocabulary;
 
 export function tinyRunConfig(data: string, out: string, overrides: Partial<RunConfig> = {}): RunConfig {
   return mergeRunConfig({

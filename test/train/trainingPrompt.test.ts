@@ -6,7 +6,7 @@ import { ClipTokenizer } from '../../src/sd/clipTokenizer';
 import { encodeTrainingPrompt, padToChunks } from '../../src/train/trainingPrompt';
 import { createEmbedding, assertCanWriteEmbedding } from '../../src/train/createEmbedding';
 
-const tokenizer = ClipTokenizer.fromBpeFile(join(__dirname, '../../../shared/clip-vocab/bpe_simple_vocab_16e6.txt.gz'));
+const tokenizer = ClipTokenizer.fromBpeFile(join(__dirname, '../../resources/clip/bpe_simple_vocab_16e6.txt.gz'));
 
 test('the embedding name becomes `vectors` slots wherever it occurs; BOS/EOS/padding to 77', () => {
   const nameTokens = tokenizer.tokenize('mikuemb');

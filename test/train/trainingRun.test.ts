@@ -3,8 +3,7 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadCheckpoint } from '../../src/sd/checkpoint';
 import { inferSd1Architecture } from '../../src/sd/architecture';
@@ -20,11 +19,13 @@ import { TiLossSession } from '../../src/train/tiLossSession';
 import { encodeTrainingPrompt } from '../../src/train/trainingPrompt';
 import type { TrainingBatch } from '../../src/train/trainingStep';
 import { parseTrainerEvent, type TrainerEvent } from '../../src/protocol/trainerMessages';
+import { timeLimits, withinTime } from '../support/timeLimits';
+import { scratchFolder } from '../support/scratchFolder';
 
 const repo = join(__dirname, '../..');
-const fixtureModel = join(repo, '../shared/fixtures/sd1-tiny/model.safetensors');
-const vocab = join(repo, '../shared/clip-vocab/bpe_simple_vocab_16e6.txt.gz');
-const root = mkdtempSync(join(tmpdir(), 'ti-run-'));
+const fixtureModel = join(repo, 'test/fixtures/sd1-tiny/model.safetensors');
+const vocab = join(repo, 'resources/clip/bpe_simple_vocab_16e6.txt.gz');
+const root = scratchFolder('ti-run-');
 const data = join(root, 'data');
 
 function config(out: string, overrides: Partial<RunConfig> = {}): RunConfig {
@@ -130,9 +131,9 @@ test('killed at a random step after a save, the trainer process resumes from tha
   const configPath = join(root, 'killed-config.json');
   writeFileSync(configPath, JSON.stringify(config(killed)));
   const worker = join(repo, 'src/train/worker.ts');
-  const runWorker = (args: string[], onEvent: (e: TrainerEvent, child: ReturnType<typeof spawn>) => void) =>
-    new Promise<number | null>((resolve) => {
-      const child = spawn(process.execPath, ['--import', 'tsx', worker, '--config', configPath, ...args], { cwd: repo, stdio: ['ignore', 'pipe', 'ignore'], env: { ...process.env, OMP_NUM_THREADS: '1' } });
+  const runWorker = (args: string[], onEvent: (e: TrainerEvent, child: ReturnType<typeof spawn>) => void) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', worker, '--config', configPath, ...args], { cwd: repo, stdio: ['ignore', 'pipe', 'ignore'], env: { ...process.env, OMP_NUM_THREADS: '1' } });
+    const exited = new Promise<number | null>((resolve) => {
       let buffer = '';
       child.stdout!.on('data', (chunk: Buffer) => {
         buffer += chunk.toString();
@@ -145,6 +146,11 @@ test('killed at a random step after a save, the trainer process resumes from tha
       });
       child.on('exit', (code, signal) => resolve(signal ? null : code));
     });
+    return withinTime(exited, timeLimits.command, `the trainer process ${args.join(' ') || '(first run)'} to exit`).catch((error: unknown) => {
+      child.kill('SIGKILL');
+      throw error;
+    });
+  };
   const code = await runWorker([], (e, child) => {
     if (e.type === 'progress' && e.step === killAt) child.kill('SIGKILL');
   });

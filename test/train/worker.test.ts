@@ -3,25 +3,26 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fork } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseTrainerEvent, type TrainerCommand, type TrainerEvent } from '../../src/protocol/trainerMessages';
 import { mergeRunConfig } from '../../src/train/config';
 import { writeDemoDataset } from '../../src/train/demoDataset';
+import { timeLimits, withinTime } from '../support/timeLimits';
+import { scratchFolder } from '../support/scratchFolder';
 
 const repo = join(__dirname, '../..');
 
 test('forked with IPC: pause, setLearningRate, resume, saveNow and stop are obeyed in order', async () => {
-  const root = mkdtempSync(join(tmpdir(), 'worker-'));
+  const root = scratchFolder('worker-');
   await writeDemoDataset(join(root, 'data'), 2, 64, 2);
   const configPath = join(root, 'run-config.json');
   writeFileSync(
     configPath,
     JSON.stringify(
       mergeRunConfig({
-        model: join(repo, '../shared/fixtures/sd1-tiny/model.safetensors'), data: join(root, 'data'), name: 'ipcemb', vectors: 2, maxSteps: 100000, width: 64, height: 64,
-        saveEvery: 0, previewEvery: 0, provider: 'cpu', out: join(root, 'run'), tokenizer: join(repo, '../shared/clip-vocab/bpe_simple_vocab_16e6.txt.gz'), textHeads: 4, unetHeads: 2,
+        model: join(repo, 'test/fixtures/sd1-tiny/model.safetensors'), data: join(root, 'data'), name: 'ipcemb', vectors: 2, maxSteps: 100000, width: 64, height: 64,
+        saveEvery: 0, previewEvery: 0, provider: 'cpu', out: join(root, 'run'), tokenizer: join(repo, 'resources/clip/bpe_simple_vocab_16e6.txt.gz'), textHeads: 4, unetHeads: 2,
       }),
     ),
   );
@@ -45,7 +46,11 @@ test('forked with IPC: pause, setLearningRate, resume, saveNow and stop are obey
       if (command) send(command);
     }
   });
-  assert.equal(await exit, 0);
+  const exitCode = await withinTime(exit, timeLimits.command, 'the trainer to obey its command script and exit', () => `events: ${events.map((e) => e.type).join(',')}`).catch((error) => {
+    child.kill('SIGKILL');
+    throw error;
+  });
+  assert.equal(exitCode, 0);
   assert.equal(script.length, 0, `unfinished script; events: ${events.map((e) => e.type).join(',')}`);
   const finished = events.find((e) => e.type === 'finished');
   assert.ok(finished && finished.type === 'finished' && finished.reason === 'stopped');

@@ -11,6 +11,7 @@ import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { monitorHtml } from '../../src/extension/monitorHtml';
 import type { HostToMonitorMessage, MonitorToHostMessage } from '../../src/protocol/webviewMessages';
 import { themeInitScript, type ThemeKind } from './vscodeThemes';
+import { timeLimits } from '../support/timeLimits';
 
 export const repoRoot = resolve(__dirname, '../..');
 export const artifactsDir = join(repoRoot, '.test-artifacts', 'webview');
@@ -31,13 +32,22 @@ function newestSource(dir: string): number {
 export function ensureBuilt(): void {
   const sources = Math.max(newestSource(join(repoRoot, 'webview', 'monitor')), newestSource(join(repoRoot, 'src', 'protocol')));
   if (existsSync(bundle) && statSync(bundle).mtimeMs >= sources) return;
-  const result = spawnSync(process.execPath, ['scripts/build.mjs'], { cwd: repoRoot, stdio: 'inherit' });
+  const result = spawnSync(process.execPath, ['scripts/build.mjs'], { cwd: repoRoot, stdio: 'inherit', timeout: timeLimits.command });
   if (result.status !== 0 || !existsSync(bundle)) throw new Error(`npm run build failed: ${bundle} was not produced`);
 }
 
 export interface MonitorBrowser {
   context: BrowserContext;
   close(): Promise<void>;
+}
+
+/**
+ * Chromium's environment for a browser whose profile is `userDataDir`: its config and cache
+ * folders (the crash-report database, font caches) go there too, not under the user's home, and
+ * so does HOME (Debian's chromium launcher tidies $HOME/.config/chromium/Crash Reports).
+ */
+export function browserEnv(userDataDir: string): Record<string, string | undefined> {
+  return { ...process.env, HOME: join(userDataDir, 'home'), XDG_CONFIG_HOME: join(userDataDir, 'config'), XDG_CACHE_HOME: join(userDataDir, 'cache') };
 }
 
 export async function launchMonitorBrowser(): Promise<MonitorBrowser> {
@@ -50,6 +60,7 @@ export async function launchMonitorBrowser(): Promise<MonitorBrowser> {
     headless: true,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
     viewport: { width: 1200, height: 1000 },
+    env: browserEnv(userDataDir),
   });
   return {
     context,
@@ -134,7 +145,16 @@ export async function openMonitorPage(
     page,
     problems,
     async post(message) {
-      await page.evaluate((m) => window.postMessage(m, '*'), message);
+      // window.postMessage delivers in a later task: resolve once the page's own handler (added
+      // first, so called first) has run, so that a settle() after it sees the message's effect.
+      await page.evaluate(
+        (m) =>
+          new Promise<void>((delivered) => {
+            window.addEventListener('message', () => delivered(), { once: true });
+            window.postMessage(m, '*');
+          }),
+        message,
+      );
     },
     posted: () => page.evaluate(() => (window as unknown as { __host: { posted: MonitorToHostMessage[] } }).__host.posted),
     state: () => page.evaluate(() => (window as unknown as { __host: { state: unknown } }).__host.state),

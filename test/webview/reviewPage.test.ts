@@ -13,6 +13,7 @@ import { reviewHtml } from '../../webview/review/reviewHtml';
 import { parseReviewToHost, type HostToReviewMessage, type ReviewItem } from '../../src/protocol/reviewMessages';
 import { saveManualCrop } from '../../src/dataset/manualCrop';
 import { fromRaw, pixelAt, pixelsOf } from '../dataset/generatedImages';
+import { browserEnv } from './monitorPageHarness';
 
 const chromiumPath = '/usr/bin/chromium';
 const repoRoot = resolve(__dirname, '../..');
@@ -30,12 +31,14 @@ before(async () => {
     headless: true,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
     viewport: { width: 1200, height: 900 },
+    env: browserEnv(userDataDir),
   });
 });
 
 after(async () => {
   await context?.close();
   rmSync(userDataDir, { recursive: true, force: true });
+  rmSync(dir, { recursive: true, force: true });
 });
 
 function vscodeStandIn(initialState: unknown): void {

@@ -59,7 +59,7 @@ export const createEmbeddingCommand: CliCommand = {
       try {
         // only the token table's width is used here; the head count does not matter
         const text = inferTextEncoderArchitecture(checkpoint, { textHeads: 1 });
-        const tokenizer = locateClipTokenizer(values.tokenizer!, values.model, checkpoint.tokenizerFolder);
+        const { tokenizer } = locateClipTokenizer(values.tokenizer!, values.model, checkpoint.tokenizerFolder);
         const table = checkpoint.readFloat32(`${text.prefix}embeddings.token_embedding.weight`);
         const { embedding, advice } = createEmbedding({
           name: values.name,

@@ -1,6 +1,7 @@
 // `embedding-studio lint DIR [--format json|text] [--config FILE] [--tokenizer PATH] [--model PATH]`:
 // the caption linter without VS Code. Exit 0 when no error-severity diagnostic, 1 otherwise, 2 on
-// bad usage or input. Caption lengths are exact CLIP counts when a tokenizer is found, else estimates.
+// bad usage or input. Caption lengths are exact CLIP counts (by default with the vocabulary we
+// ship); estimates only if no tokenizer can be found at all.
 import { promises as fs } from 'node:fs';
 import { resolve, relative, sep } from 'node:path';
 import type { CliCommand } from '../cliCommand';
@@ -25,8 +26,8 @@ decodes them, for datasets of up to ${verifiedImagesAtMost} images).
   --tokenizer PATH  the CLIP tokenizer for exact caption-length counts: a folder with
                   merges.txt + vocab.json or bpe_simple_vocab_16e6.txt.gz, or that file
   --model PATH    a diffusers model folder whose tokenizer/ to use
-                  Without either, the Hugging Face cache is searched (openai/clip-vit-large-patch14);
-                  when nothing is found, caption lengths are estimated (text mode says so on stderr).
+                  Without either, the Hugging Face cache (openai/clip-vit-large-patch14), then the
+                  vocabulary shipped with Embedding Studio; text mode says on stderr which counts.
 Exit status: 0 no errors, 1 errors found, 2 bad usage or unreadable input.
 `;
 
@@ -81,7 +82,7 @@ export const lintCommand: CliCommand = {
       process.stderr.write(
         tokenizer.found
           ? `caption-length: CLIP token counts from ${tokenizer.description}\n`
-          : 'caption-length: CLIP token counts are estimated (no CLIP tokenizer found; pass --tokenizer PATH or --model PATH, or see --help)\n',
+          : `caption-length: CLIP token counts are estimated (${tokenizer.reason} Pass --tokenizer PATH, or see --help)\n`,
       );
     }
     let index: DatasetIndex;

@@ -39,7 +39,8 @@ Trains a textual-inversion embedding (AUTOMATIC1111's Train tab, without Python)
   --clip-skip 1|2      --seed N
   --out DIR            run folder (default runs/NAME)
   --provider auto|cpu|cuda|dml|webgpu
-  --tokenizer PATH     CLIP tokenizer files (default: searched near the model)
+  --tokenizer PATH     CLIP tokenizer files (default: the model's tokenizer/, the Hugging Face
+                       cache, else the CLIP vocabulary shipped with Embedding Studio)
   --text-heads N --unet-heads N   attention heads when the model is not SD1-sized
   --write-pt           also write A1111 .pt files
   --csv-every N        loss CSV row every N steps (default 500, as A1111)

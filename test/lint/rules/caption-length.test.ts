@@ -1,4 +1,4 @@
-// caption-length with the real CLIP tokenizer (shared/clip-vocab) plugged in through
+// caption-length with the real CLIP tokenizer (resources/clip) plugged in through
 // `countTokens`: the 75-token boundary exactly, the range at the first tag past it. Counts are
 // derived by hand: `long hair` and `smile` are whole words of the CLIP vocabulary (merges
 // `long</w>`, `hair</w>`, `smile</w>`), so k tags of `long hair` joined by ", " are 3k - 1 tokens.
@@ -11,7 +11,7 @@ import { ClipTokenizer } from '../../../src/sd/clipTokenizer';
 import { CaptionTokenCounter } from '../../../src/train/captionTokenCount';
 import { captionedImages, lintFixture, removeDataset } from '../lintFixture';
 
-const bpePath = join(__dirname, '../../../../shared/clip-vocab/bpe_simple_vocab_16e6.txt.gz');
+const bpePath = join(__dirname, '../../../resources/clip/bpe_simple_vocab_16e6.txt.gz');
 const tokenizer = ClipTokenizer.fromBpeFile(bpePath);
 const dirs: string[] = [];
 after(() => dirs.forEach(removeDataset));
