@@ -26,7 +26,7 @@ import { searchVulkanDrivers } from '../../src/onnx/vulkanDrivers';
 import { chooseComputePrecision, fp16ComputeGraphBuilt } from '../../src/train/computePrecision';
 import { readEmbeddingFile } from '../../src/train/embeddingFile';
 import type { BundleManifest } from './bundleLayout';
-import { writeFloat16Copy } from './float16Fixture';
+import { writeFloat16Checkpoint } from '../../src/sd/float16Checkpoint';
 import { timeTrainingStep } from './stepTiming';
 
 const reportName = 'gpu-check-report.json';
@@ -380,7 +380,7 @@ async function runCheck(o: RunOptions): Promise<void> {
   await check.phase('training', o.rehearse ? 900 : 120, 30, (limit) => trainingPhase(check, limit, 20));
   await check.phase('verify-fixture-fp16-weights', o.rehearse ? 600 : 90, 20, async (limit) => {
     const derived = join(o.work, 'model-fp16.safetensors');
-    const conversion = writeFloat16Copy(join(check.input('fixture')!, 'model.safetensors'), derived);
+    const conversion = writeFloat16Checkpoint(join(check.input('fixture')!, 'model.safetensors'), derived);
     return { ...(await verifyPhase(check, limit, 'verify-fixture fp16 weights (float32 compute) on webgpu', ['--model', derived])), derivedFp16Fixture: conversion };
   });
   await check.phase('verify-fixture-fp16-graph', 90, 20, async (limit) => {

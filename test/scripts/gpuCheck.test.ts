@@ -1,18 +1,15 @@
 // The GPU check's parts that can be checked without a GPU: its sharp stand-in reads the check's
-// training images to the pixels sharp reads and writes PNGs sharp reads back; the fp16 fixture it
-// derives on the GPU machine is the fixture's own model-fp16.safetensors, tensor for tensor.
+// training images to the pixels sharp reads and writes PNGs sharp reads back. (The fp16 fixture it
+// derives on the GPU machine is src/sd/float16Checkpoint's, checked in test/sd/fixtureFiles.test.ts.)
 // (The whole run step is rehearsed on SwiftShader by `scripts/gpu-check.sh rehearse`.)
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import standIn from '../../scripts/gpuCheck/sharpStandIn';
-import { writeFloat16Copy } from '../../scripts/gpuCheck/float16Fixture';
-import { openSafetensors } from '../../src/sd/safetensors';
 import { writeDemoDataset } from '../../src/train/demoDataset';
-import { fixtureDir } from '../sd/fixtureFiles';
 
 const root = mkdtempSync(join(tmpdir(), 'es-gpu-check-'));
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -31,21 +28,4 @@ test('the sharp stand-in decodes the check\'s training images exactly as sharp d
   }
   await assert.rejects(standIn(join(data, 'demo001.png')).resize(32, 32).raw().toBuffer(), /cannot resample 64×64 to 32×32/);
   await assert.rejects(standIn(readFileSync(join(data, 'demo001.txt'))).raw().toBuffer(), /cannot read anything but PNG/);
-});
-
-test('the derived fp16 fixture is the fixture\'s model-fp16.safetensors, tensor for tensor', { skip: existsSync(join(fixtureDir, 'model-fp16.safetensors')) ? false : 'the fixture folder has no model-fp16.safetensors to compare with' }, () => {
-  const derived = join(root, 'model-fp16.safetensors');
-  const counts = writeFloat16Copy(join(fixtureDir, 'model.safetensors'), derived);
-  const [a, b] = [openSafetensors(derived), openSafetensors(join(fixtureDir, 'model-fp16.safetensors'))];
-  try {
-    assert.equal(a.tensors.size, b.tensors.size);
-    assert.equal(counts.converted + counts.kept, b.tensors.size);
-    for (const [name, info] of b.tensors) {
-      assert.equal(a.tensors.get(name)?.dtype, info.dtype, name);
-      assert.ok(a.readRaw(name).equals(b.readRaw(name)), `${name}: bytes differ`);
-    }
-  } finally {
-    a.close();
-    b.close();
-  }
 });

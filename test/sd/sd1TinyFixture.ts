@@ -8,33 +8,12 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { headsFromFixtureConfig, inferSd1Architecture, type Sd1Architecture } from '../../src/sd/architecture';
-import { float32ArrayToFloat16 } from '../../src/sd/float16';
-import { openSafetensors, writeSafetensors, type SafetensorsFile, type SafetensorsTensorData } from '../../src/sd/safetensors';
+import { writeFloat16Checkpoint } from '../../src/sd/float16Checkpoint';
+import { openSafetensors, type SafetensorsFile } from '../../src/sd/safetensors';
 import type { HostTensor } from '../../src/onnx';
 
 export const fixtureDir = join(__dirname, '..', 'fixtures', 'sd1-tiny');
 export const fixtureModel = join(fixtureDir, 'model.safetensors');
-
-/**
- * Writes the float16 copy of a float32 safetensors checkpoint the way the fixture set made
- * model-fp16.safetensors: same tensors in the same order, F32 → F16 (round to nearest even),
- * other dtypes unchanged, metadata kept with ", float16 copy" added to its description.
- */
-export function deriveFp16Checkpoint(source: string, destination: string): void {
-  const file = openSafetensors(source);
-  try {
-    const tensors: SafetensorsTensorData[] = [...file.tensors.values()]
-      .sort((a, b) => a.fileOffset - b.fileOffset)
-      .map(({ name, dtype, shape }) =>
-        dtype === 'F32' ? { name, dtype: 'F16', shape, data: float32ArrayToFloat16(file.readFloat32(name)) } : { name, dtype, shape, data: file.readRaw(name) },
-      );
-    const metadata = { ...file.metadata };
-    if (metadata.description !== undefined) metadata.description += ', float16 copy';
-    writeSafetensors(destination, tensors, metadata);
-  } finally {
-    file.close();
-  }
-}
 
 let fp16Model: string | undefined;
 
@@ -44,7 +23,7 @@ export function fp16FixtureModel(): string {
   const dir = mkdtempSync(join(tmpdir(), 'es-sd1-tiny-fp16-'));
   process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
   const path = join(dir, 'model-fp16.safetensors');
-  deriveFp16Checkpoint(fixtureModel, path);
+  writeFloat16Checkpoint(fixtureModel, path);
   fp16Model = path;
   return path;
 }
